@@ -1,0 +1,167 @@
+"""The command line: thin glue that turns flags into a job, renders its events, and maps
+errors to one clear line and an exit code (2 bad input, 3 model problem, 4 browser problem)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from app import __version__
+from app.errors import BadInput
+from app.files import write_atomic
+from app.intake import load_screenshot
+from app.pipeline import CloneJob, run_clone
+from app.progress import follow, summary
+from app.settings import Settings, data_dir, load_settings, settings_path
+from inference.errors import Cancelled, ShotCloneError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _gpu_layers(value: str) -> int | str:
+    if value == "auto":
+        return value
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r}: use a number or 'auto'") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{value}: use 0 or more, or 'auto'")
+    return n
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model", f"defaults come from {settings_path()}")
+    g.add_argument("--model", metavar="GGUF", help="the vision-language model (.gguf)")
+    g.add_argument("--mmproj", metavar="GGUF", help="its vision projector (mmproj-*.gguf)")
+    g.add_argument("--gpu-layers", type=_gpu_layers, metavar="N|auto",
+                   help="layers to put on the GPU; auto: all of them when this llama.cpp "
+                        "build can offload, else none (default: auto)")
+    g.add_argument("--ctx", type=int, dest="n_ctx", metavar="N",
+                   help="context size in tokens (default: 16384)")
+    g.add_argument("--image-tokens", type=int, metavar="N",
+                   help="most tokens the image may take; more reads small text better "
+                        "(default: 1120)")
+    g.add_argument("--threads", type=int, dest="n_threads", metavar="N",
+                   help="CPU threads (default: llama.cpp's choice)")
+    g.add_argument("--max-tokens", type=int, metavar="N",
+                   help="longest answer in tokens (default: 8192)")
+    g.add_argument("--temperature", type=float, metavar="T", help="sampling temperature "
+                   "(default: 0.2)")
+    g.add_argument("--seed", type=int, metavar="N", help="sampling seed, for repeatable output")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings().updated(
+        model=args.model, mmproj=args.mmproj, gpu_layers=args.gpu_layers, n_ctx=args.n_ctx,
+        image_tokens=args.image_tokens, n_threads=args.n_threads, max_tokens=args.max_tokens,
+        temperature=args.temperature, seed=args.seed)
+
+
+def cmd_clone(args: argparse.Namespace) -> int:
+    out = Path(args.output) if args.output else Path(Path(args.image).stem + ".html")
+    if out.exists() and not args.force:
+        raise BadInput(f"{out} already exists. Choose another name with -o, or pass --force "
+                       "to replace it.")
+    settings = _settings(args)
+    shot = load_screenshot(args.image, device_pixel_ratio=args.scale)
+    from inference.backend import make_backend  # loads llama.cpp: only when a job runs
+
+    backend = make_backend("in-process", config=settings.engine_config())
+    job = CloneJob(screenshot=shot, max_tokens=settings.max_tokens,
+                   temperature=settings.temperature,
+                   seed=None if settings.seed < 0 else settings.seed)
+    try:
+        result = follow(run_clone(job, backend))
+    finally:
+        backend.close()
+    write_atomic(out, result.html.html, overwrite=args.force)
+    print(summary(result, str(out)), file=sys.stderr)
+    if not result.html.found_html:
+        print(f"warning: the model wrote no HTML; {out} holds its text instead.", file=sys.stderr)
+    if args.verbose:
+        for change in result.html.changes:
+            print(f"  html: {change}", file=sys.stderr)
+    print(out)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The whole pipeline on a bundled screenshot, with a stand-in model written on the spot."""
+    from assets import asset
+    from inference.synthetic import write_pair
+
+    model_dir = data_dir() / "demo-model"
+    model, mmproj = model_dir / "synthetic-gemma4.gguf", model_dir / "mmproj-synthetic-gemma4.gguf"
+    if not (model.is_file() and mmproj.is_file()):
+        write_pair(model_dir)
+    out = Path(args.output)
+    print("ShotClone demo: the real pipeline (llama.cpp, the HTML stage) on a bundled "
+          "screenshot, with a tiny random-weight stand-in model, so the page holds gibberish. "
+          "For real clones, pass a vision model: shotclone clone SHOT.png --model MODEL.gguf "
+          "--mmproj MMPROJ.gguf", file=sys.stderr)
+    return cmd_clone(build_parser().parse_args([
+        "clone", str(asset("samples/joke-card.png")), "-o", str(out / "joke-card.html"),
+        "--force", "--model", str(model), "--mmproj", str(mmproj), "--ctx", "4096",
+        "--max-tokens", "300", "--seed", "1"]))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="shotclone",
+        description="Turn a screenshot of any UI into one self-contained HTML file, with a "
+                    "local vision-language model.")
+    parser.add_argument("--version", action="version", version=f"shotclone {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("clone", help="write the HTML for a screenshot",
+                       description="Write one self-contained HTML file that recreates IMAGE.")
+    p.add_argument("image", metavar="IMAGE", help="the screenshot (PNG, JPEG, WebP, GIF, BMP)")
+    p.add_argument("-o", "--output", metavar="OUT.html",
+                   help="where to write the page (default: IMAGE's name with .html, here)")
+    p.add_argument("--force", action="store_true", help="replace OUT.html if it exists")
+    p.add_argument("--scale", type=float, metavar="DPR",
+                   help="device pixel ratio of the screenshot, e.g. 2 for a HiDPI phone "
+                        "capture (default: from the file, else 1)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also list what the HTML stage changed")
+    _add_model_options(p)
+    p.set_defaults(run=cmd_clone)
+
+    p = sub.add_parser("demo", help="run the whole pipeline once on a bundled screenshot",
+                       description="Clone a bundled screenshot with a stand-in model: proof "
+                                   "that everything is installed and works.")
+    p.add_argument("-o", "--output", default="shotclone-demo", metavar="DIR",
+                   help="folder for the results (default: ./shotclone-demo)")
+    p.set_defaults(run=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.run(args)
+    except Cancelled as e:
+        print(f"shotclone: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("\nshotclone: stopped.", file=sys.stderr)
+        return Cancelled.exit_code
+    except ShotCloneError as e:
+        print(f"shotclone: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except Exception as e:
+        if os.environ.get("SHOTCLONE_RAISE_ERRORS") or hasattr(sys, "_called_from_test"):
+            raise
+        print(f"shotclone: internal error: {type(e).__name__}: {e}\n"
+              "Set SHOTCLONE_RAISE_ERRORS=1 to see the traceback, and please report it.",
+              file=sys.stderr)
+        return 1
+

@@ -1,0 +1,40 @@
+"""Errors of the application layer, under the one root in ``inference.errors``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from inference.errors import ShotCloneError
+
+
+class BadInput(ShotCloneError):
+    """Something the user gave cannot be used as it is."""
+
+    exit_code = 2
+
+
+class ImageRejected(BadInput):
+    """The screenshot cannot be read, or is too small, too large or too oddly shaped."""
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        super().__init__(message)
+        self.source = source
+
+
+class OutputExists(BadInput):
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} already exists. Choose another name, or pass --force to "
+                         "replace it.")
+        self.path = path
+
+
+class BrowserMissing(ShotCloneError):
+    """No Chromium to render with."""
+
+    exit_code = 4
+
+
+class RenderFailed(ShotCloneError):
+    """The browser could not render the page."""
+
+    exit_code = 4

@@ -1,0 +1,67 @@
+"""What a clone job reports: frozen, picklable data. A job's stream ends with exactly one
+``JobFinished`` or ``JobFailed``."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+from app.html import CleanHtml
+from app.intake import Screenshot
+from inference.errors import ShotCloneError
+from inference.events import FinishReason, GenerationStats
+
+Stage = Literal["load", "prompt", "generate", "html", "render", "compare"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloneResult:
+    screenshot: Screenshot
+    html: CleanHtml
+    raw_text: str
+    stats: GenerationStats
+    finish_reason: FinishReason
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobEvent:
+    job_id: str
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StageStarted(JobEvent):
+    stage: Stage
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelReady(JobEvent):
+    model: str
+    gpu_layers: int
+    load_s: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImageRead(JobEvent):
+    tokens: int
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenChunk(JobEvent):
+    text: str
+    n_tokens: int
+    max_tokens: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobFinished(JobEvent):
+    result: CloneResult
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobFailed(JobEvent):
+    error: ShotCloneError
+    partial_text: str = ""  # what the model had written when it failed or was stopped

@@ -1,0 +1,114 @@
+"""One clone job end to end, as a generator of events. No Qt here: the CLI, the app and the
+tests all drive this same function."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from app.events import (
+    CloneResult,
+    ImageRead,
+    JobEvent,
+    JobFailed,
+    JobFinished,
+    ModelReady,
+    StageStarted,
+    TokenChunk,
+)
+from app.html import clean_model_output
+from app.intake import Screenshot
+from inference.backend import Backend
+from inference.cancel import CancelToken
+from inference.config import GenerationRequest
+from inference.errors import Cancelled, GenerationFailed, ShotCloneError
+from inference.events import (
+    GenerationDone,
+    ImageEncoded,
+    ModelLoaded,
+    ModelLoading,
+    PromptStarted,
+    TokenText,
+)
+from prompts import load_prompt
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloneJob:
+    screenshot: Screenshot
+    max_tokens: int = 8192
+    temperature: float = 0.2
+    seed: int | None = None
+    job_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+    def request(self) -> GenerationRequest:
+        shot = self.screenshot
+        return GenerationRequest(
+            system=load_prompt("system"),
+            prompt=load_prompt("clone", width=shot.css_width, height=shot.css_height),
+            image_png=shot.png,
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            seed=self.seed,
+        )
+
+
+def run_clone(job: CloneJob, backend: Backend,
+              cancel: CancelToken | None = None) -> Iterator[JobEvent]:
+    """Yield the job's events; the last one is ``JobFinished`` or ``JobFailed``."""
+    jid = job.job_id
+    cancel = cancel or CancelToken()
+    parts: list[str] = []
+    done: GenerationDone | None = None
+    try:
+        request = job.request()
+        for ev in backend.stream(request, cancel):
+            match ev:
+                case ModelLoading():
+                    yield StageStarted(job_id=jid, stage="load", detail=ev.model)
+                case ModelLoaded():
+                    yield ModelReady(job_id=jid, model=ev.model, gpu_layers=ev.gpu_layers,
+                                     load_s=ev.seconds)
+                case PromptStarted():
+                    yield StageStarted(job_id=jid, stage="prompt", detail="reading the image")
+                case ImageEncoded():
+                    yield ImageRead(job_id=jid, tokens=ev.tokens, seconds=ev.seconds)
+                case TokenText():
+                    if not parts:
+                        yield StageStarted(job_id=jid, stage="generate")
+                    parts.append(ev.text)
+                    yield TokenChunk(job_id=jid, text=ev.text, n_tokens=ev.n_tokens,
+                                     max_tokens=request.max_tokens)
+                case GenerationDone():
+                    done = ev
+    except ShotCloneError as e:
+        yield JobFailed(job_id=jid, error=e, partial_text="".join(parts))
+        return
+    raw = "".join(parts)
+    if done is None:
+        yield JobFailed(job_id=jid, partial_text=raw,
+                        error=GenerationFailed("The model stopped without finishing its answer."))
+        return
+    if done.finish_reason == "cancelled":
+        yield JobFailed(job_id=jid, error=Cancelled(), partial_text=raw)
+        return
+    yield StageStarted(job_id=jid, stage="html")
+    result = CloneResult(screenshot=job.screenshot, html=clean_model_output(raw), raw_text=raw,
+                         stats=done.stats, finish_reason=done.finish_reason)
+    yield JobFinished(job_id=jid, result=result)
+
+
+def unwrap(event: JobEvent) -> CloneResult:
+    """The result of a job's terminal event, or its error raised."""
+    if isinstance(event, JobFinished):
+        return event.result
+    if isinstance(event, JobFailed):
+        raise event.error
+    raise TypeError(f"{type(event).__name__} is not a terminal job event")
+
+
+def clone(job: CloneJob, backend: Backend) -> CloneResult:
+    """Run a job to the end and return its result (tests, scripts)."""
+    *_, last = run_clone(job, backend)
+    return unwrap(last)

@@ -1,0 +1,98 @@
+"""Render a job's events as a live status line on a terminal (stderr, like `llm`): results go to
+stdout or files, progress never does. On a non-terminal the live line stays quiet."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from collections.abc import Iterable
+from typing import TextIO
+
+from app.events import (
+    CloneResult,
+    ImageRead,
+    JobEvent,
+    JobFailed,
+    JobFinished,
+    ModelReady,
+    StageStarted,
+    TokenChunk,
+)
+from app.pipeline import unwrap
+
+_STAGE_TEXT = {
+    "load": "loading model",
+    "prompt": "reading the screenshot",
+    "generate": "writing HTML",
+    "html": "cleaning the HTML",
+    "render": "rendering",
+    "compare": "comparing",
+}
+_REFRESH_S = 0.1
+
+
+class ProgressLine:
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+        self.started = time.monotonic()
+        self._last_draw = 0.0
+        self._shown = False
+
+    def show(self, text: str, *, force: bool = False) -> None:
+        if not self.live:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_draw < _REFRESH_S:
+            return
+        self._last_draw = now
+        width = max(20, shutil.get_terminal_size((80, 20)).columns - 1)
+        line = f"{text}  {now - self.started:5.1f} s"
+        self.stream.write("\r" + line[:width].ljust(width))
+        self.stream.flush()
+        self._shown = True
+
+    def end(self) -> None:
+        if self._shown:
+            self.stream.write("\r" + " " * (shutil.get_terminal_size((80, 20)).columns - 1)
+                              + "\r")
+            self.stream.flush()
+            self._shown = False
+
+
+def follow(events: Iterable[JobEvent], line: ProgressLine | None = None) -> CloneResult:
+    """Drain a job's events, drawing progress; return its result or raise its error."""
+    line = line or ProgressLine()
+    first_token_at = 0.0
+    try:
+        for ev in events:
+            match ev:
+                case StageStarted(stage=stage, detail=detail):
+                    line.show(f"{_STAGE_TEXT[stage]}{': ' + detail if detail else ''}…",
+                              force=True)
+                case ModelReady(model=model, load_s=s):
+                    line.show(f"loaded {model} in {s:.1f} s", force=True)
+                case ImageRead(tokens=n, seconds=s):
+                    line.show(f"image read: {n} tokens in {s:.1f} s", force=True)
+                case TokenChunk(n_tokens=n, max_tokens=limit, at=at):
+                    first_token_at = first_token_at or at
+                    rate = (n - 1) / (at - first_token_at) if at > first_token_at else 0.0
+                    line.show(f"writing HTML  {n}/{limit} tokens  {rate:.1f} tok/s")
+                case JobFinished() | JobFailed():
+                    line.end()
+                    return unwrap(ev)
+    finally:
+        line.end()
+    raise RuntimeError("the job ended without a final event")
+
+
+def summary(result: CloneResult, out: str) -> str:
+    s = result.stats
+    parts = [f"wrote {out}: {s.completion_tokens} tokens at {s.decode_tps:.1f} tok/s",
+             f"first token after {s.ttft_s:.1f} s (image {s.image_tokens} + text "
+             f"{s.prompt_tokens - s.image_tokens} prompt tokens)",
+             f"{s.total_s:.1f} s in all"]
+    if result.finish_reason == "length":
+        parts.append("stopped at --max-tokens, the page was closed off")
+    return ", ".join(parts)

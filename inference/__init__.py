@@ -1,0 +1,1 @@
+"""The local model and nothing else: GGUF inspection, engine, events. No Qt, no browser."""

@@ -1,0 +1,230 @@
+"""The in-process engine: load a vision GGUF pair with llama-cpp-python and stream an answer
+about one image, with live statistics. It runs wherever it is put: in the CLI's own process or
+inside the model worker process."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import llama_cpp
+from llama_cpp import llama_chat_format
+
+from inference import llama_log
+from inference.cancel import CancelToken
+from inference.config import EngineConfig, GenerationRequest
+from inference.errors import GenerationFailed, ModelLoadFailed
+from inference.events import (
+    EngineEvent,
+    FinishReason,
+    GenerationDone,
+    GenerationStats,
+    ImageEncoded,
+    ModelLoaded,
+    ModelLoading,
+    PromptStarted,
+    TokenText,
+)
+from inference.gguf import VisionModel, inspect_pair
+
+_CACHE_TYPES = {"f16": llama_cpp.GGML_TYPE_F16, "q8_0": llama_cpp.GGML_TYPE_Q8_0,
+                "q4_0": llama_cpp.GGML_TYPE_Q4_0}
+ALL_LAYERS = 999  # llama.cpp caps this at the model's layer count
+
+
+def gpu_offload_supported() -> bool:
+    """Whether this llama-cpp-python build can put layers on a GPU at all."""
+    return bool(llama_cpp.llama_supports_gpu_offload())
+
+
+def resolve_gpu_layers(config: EngineConfig) -> int:
+    if config.gpu_layers == "auto":
+        return ALL_LAYERS if gpu_offload_supported() else 0
+    return config.gpu_layers
+
+
+class _MtmdHooks:
+    """Stands in for the ``llama_cpp.mtmd_cpp`` module inside a chat handler: sets the image
+    token budget the handlers never set, and times each image as llama.cpp encodes it."""
+
+    def __init__(self, module: Any, image_tokens: int,
+                 on_image: Callable[[int, float], None]) -> None:
+        self._module = module
+        self._image_tokens = image_tokens
+        self._on_image = on_image
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+    def mtmd_context_params_default(self) -> Any:
+        params = self._module.mtmd_context_params_default()
+        params.image_max_tokens = self._image_tokens
+        return params
+
+    def mtmd_helper_eval_chunk_single(self, ctx: Any, lctx: Any, chunk: Any, *args: Any) -> int:
+        m = self._module
+        is_text = m.mtmd_input_chunk_get_type(chunk) == m.MTMD_INPUT_CHUNK_TYPE_TEXT
+        started = time.monotonic()
+        result = m.mtmd_helper_eval_chunk_single(ctx, lctx, chunk, *args)
+        if not is_text:
+            self._on_image(m.mtmd_input_chunk_get_n_tokens(chunk), time.monotonic() - started)
+        return result
+
+
+def _make_handler(vision: VisionModel, image_tokens: int,
+                  on_image: Callable[[int, float], None]) -> Any:
+    name = vision.legacy_handler or "MTMDChatHandler"
+    handler = getattr(llama_chat_format, name)(clip_model_path=str(vision.mmproj.path),
+                                               verbose=False)
+    handler._mtmd_cpp = _MtmdHooks(handler._mtmd_cpp, image_tokens, on_image)
+    return handler
+
+
+def image_data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def chat_messages(request: GenerationRequest) -> list[dict[str, Any]]:
+    """The OpenAI-style messages for a request; local and remote backends send the same."""
+    return [
+        {"role": "system", "content": request.system},
+        {"role": "user", "content": [
+            {"type": "image_url", "image_url": {"url": image_data_uri(request.image_png)}},
+            {"type": "text", "text": request.prompt},
+        ]},
+    ]
+
+
+class LocalEngine:
+    """One loaded model. Not thread-safe: one request at a time."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self.vision = inspect_pair(config.model, config.mmproj)
+        self._llm: llama_cpp.Llama | None = None
+        self._images: list[ImageEncoded] = []
+        self.load_seconds = 0.0
+        self.gpu_layers = resolve_gpu_layers(config)
+
+    @property
+    def loaded(self) -> bool:
+        return self._llm is not None
+
+    def _on_image(self, tokens: int, seconds: float) -> None:
+        self._images.append(ImageEncoded(tokens=tokens, seconds=seconds))
+
+    def load(self) -> ModelLoaded:
+        if self._llm is None:
+            llama_log.install()
+            cfg = self.config
+            started = time.monotonic()
+            handler = _make_handler(self.vision, cfg.image_tokens, self._on_image)
+            try:
+                llm = llama_cpp.Llama(
+                    model_path=str(cfg.model),
+                    chat_handler=handler,
+                    n_gpu_layers=self.gpu_layers,
+                    n_ctx=cfg.n_ctx,
+                    n_batch=cfg.n_batch,
+                    n_ubatch=cfg.n_batch,
+                    n_threads=cfg.n_threads,
+                    flash_attn=cfg.flash_attn,
+                    swa_full=False,
+                    type_k=_CACHE_TYPES[cfg.cache_type],
+                    type_v=_CACHE_TYPES[cfg.cache_type],
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError) as e:
+                raise ModelLoadFailed(self._failure("load the model", e), path=cfg.model) from e
+            try:
+                handler._init_mtmd_context(llm)  # load the projector now, not at the first image
+            except (ValueError, RuntimeError) as e:
+                llm.close()
+                raise ModelLoadFailed(self._failure("load the vision projector", e),
+                                      path=cfg.mmproj) from e
+            self._llm = llm
+            self.load_seconds = time.monotonic() - started
+        return ModelLoaded(model=self.vision.model.display_name, seconds=self.load_seconds,
+                           gpu_layers=self.gpu_layers,
+                           gpu_offload_supported=gpu_offload_supported())
+
+    @staticmethod
+    def _failure(what: str, error: Exception) -> str:
+        log = "\n".join(llama_log.tail(8))
+        return f"llama.cpp could not {what}: {error}.\nLast lines of its log:\n{log}"
+
+    def stream(self, request: GenerationRequest,
+               cancel: CancelToken | None = None) -> Iterator[EngineEvent]:
+        """Yield progress, then ``TokenText`` per token, then one ``GenerationDone``."""
+        cancel = cancel or CancelToken()
+        load_s = 0.0
+        if not self.loaded:
+            yield ModelLoading(model=self.vision.model.display_name)
+            loaded = self.load()
+            load_s = loaded.seconds
+            yield loaded
+        llm = self._llm
+        assert llm is not None
+        self._images.clear()
+        started = time.monotonic()
+        yield PromptStarted()
+        prompt_tokens = n = 0
+        first = last = 0.0
+        finish: FinishReason = "stop"
+        chunks: Any = None
+        try:
+            # The handler encodes the image and reads the prompt inside this call.
+            chunks = llm.create_chat_completion(
+                messages=chat_messages(request),  # type: ignore[arg-type]
+                stream=True,
+                max_tokens=request.max_tokens,
+                temperature=request.temperature,
+                seed=request.seed,
+            )
+            for chunk in chunks:
+                if not prompt_tokens:
+                    prompt_tokens = llm.n_tokens  # the first chunk comes right after prefill
+                    yield from self._images
+                choice = chunk["choices"][0]
+                text = choice["delta"].get("content")
+                if text is not None:
+                    n += 1
+                    last = time.monotonic()
+                    first = first or last
+                    yield TokenText(text=text, n_tokens=n)
+                if choice.get("finish_reason") == "length":
+                    finish = "length"
+                if cancel.cancelled:
+                    finish = "cancelled"
+                    break
+        except (ValueError, RuntimeError) as e:
+            raise GenerationFailed(self._generation_failure(e)) from e
+        finally:
+            if chunks is not None:
+                chunks.close()
+        decode_s = last - first
+        stats = GenerationStats(
+            prompt_tokens=prompt_tokens,
+            image_tokens=sum(i.tokens for i in self._images),
+            completion_tokens=n,
+            load_s=load_s,
+            ttft_s=(first or time.monotonic()) - started,
+            decode_tps=(n - 1) / decode_s if n > 1 and decode_s > 0 else 0.0,
+            total_s=time.monotonic() - started,
+        )
+        yield GenerationDone(finish_reason=finish, stats=stats)
+
+    def _generation_failure(self, e: Exception) -> str:
+        msg = str(e)
+        if "exceeds n_ctx" in msg:
+            return (f"The prompt and image do not fit the {self.config.n_ctx}-token context "
+                    f"({msg}). Raise the context (--ctx) or lower the image budget "
+                    "(--image-tokens).")
+        return self._failure("finish the answer", e)
+
+    def close(self) -> None:
+        if self._llm is not None:
+            self._llm.close()
+            self._llm = None

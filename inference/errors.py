@@ -1,0 +1,59 @@
+"""The one exception hierarchy. ``str(error)`` is shown to the user verbatim, so every
+message says what happened and what to do about it; attributes carry the data a UI needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ShotCloneError(Exception):
+    """Base of every error a user can act on. ``exit_code`` is what the CLI exits with."""
+
+    exit_code = 1
+
+
+class ConfigError(ShotCloneError):
+    """A setting is out of range or contradicts another."""
+
+    exit_code = 2
+
+
+class ModelError(ShotCloneError):
+    """The model files cannot be used (missing, damaged, wrong kind, mismatched)."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class ModelNotFound(ModelError):
+    """No model configured, or the configured file is gone."""
+
+
+class BadGGUF(ModelError):
+    """The file is not a readable GGUF (wrong magic, truncated, corrupt header)."""
+
+
+class ModelMismatch(ModelError):
+    """A model and its vision projector do not belong together."""
+
+
+class ModelLoadFailed(ModelError):
+    """llama.cpp refused to load files that passed our own checks."""
+
+
+class GenerationFailed(ShotCloneError):
+    """llama.cpp failed while reading the prompt or writing the answer."""
+
+    exit_code = 3
+
+
+class Cancelled(ShotCloneError):
+    """The user stopped the job. Not a failure: nothing was lost."""
+
+    exit_code = 130
+
+    def __init__(self, message: str = "Stopped by the user.") -> None:
+        super().__init__(message)

@@ -1,0 +1,53 @@
+"""Route llama.cpp's and mtmd's log lines away from the terminal into a ring buffer, so
+messages can quote the tail of the log and tests can read what llama.cpp decided (for example
+how many layers it offloaded). One callback serves the whole process."""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from collections import deque
+from typing import TextIO
+
+import llama_cpp
+import llama_cpp.mtmd_cpp as mtmd_cpp
+
+_lines: deque[str] = deque(maxlen=400)
+_partial: list[str] = []
+_lock = threading.Lock()
+_echo: TextIO | None = None
+
+
+@llama_cpp.llama_log_callback
+def _on_log(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+    piece = text.decode("utf-8", errors="replace")
+    with _lock:
+        _partial.append(piece)
+        if not piece.endswith("\n"):
+            return
+        line = "".join(_partial).rstrip("\n")
+        _partial.clear()
+        _lines.append(line)
+    if _echo is not None:
+        _echo.write(line + "\n")
+        _echo.flush()
+
+
+def install(echo: TextIO | None = None) -> None:
+    """Capture every llama.cpp log line from now on; also write each to ``echo`` if given
+    (a worker echoes to stderr so its parent still has the log after a native crash)."""
+    global _echo
+    _echo = echo
+    llama_cpp.llama_log_set(_on_log, ctypes.c_void_p(0))
+    mtmd_cpp.mtmd_log_set(_on_log, ctypes.c_void_p(0))
+    mtmd_cpp.mtmd_helper_log_set(_on_log, ctypes.c_void_p(0))
+
+
+def tail(n: int = 30) -> list[str]:
+    with _lock:
+        return list(_lines)[-n:]
+
+
+def clear() -> None:
+    with _lock:
+        _lines.clear()

@@ -1,0 +1,66 @@
+"""Shared fixtures: a private user directory per test, the tiny random-weight Gemma 4 pair,
+and the real screenshots from ../shared/screens when they are there."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+from inference.synthetic import write_pair
+
+SCREENS = Path(__file__).resolve().parents[2] / "shared" / "screens"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    sys._called_from_test = True  # type: ignore[attr-defined]  # the CLI re-raises surprises
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def shotclone_home(tmp_path_factory: pytest.TempPathFactory,
+                   monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("SHOTCLONE_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(model.gguf, mmproj.gguf) of a tiny random-weight Gemma 4 with a gemma4uv projector."""
+    return write_pair(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(scope="session")
+def screens() -> Path:
+    if not (SCREENS / "sb-admin-login.png").is_file():
+        pytest.skip(f"the shared screenshots are not at {SCREENS}")
+    return SCREENS
+
+
+def make_ui_png(width: int = 640, height: int = 400) -> bytes:
+    """A small, UI-looking screenshot drawn here, for tests that must run without ../shared."""
+    img = Image.new("RGB", (width, height), "#f8f9fc")
+    d = ImageDraw.Draw(img)
+    d.rectangle([0, 0, width, 48], fill="#4e73df")
+    d.text((16, 16), "Dashboard", fill="white")
+    d.rounded_rectangle([24, 80, width // 2 - 12, 200], radius=8, fill="white", outline="#e3e6f0")
+    d.text((40, 100), "Earnings (monthly)  $40,000", fill="#5a5c69")
+    d.rounded_rectangle([width // 2 + 12, 80, width - 24, 200], radius=8, fill="white",
+                        outline="#e3e6f0")
+    d.rectangle([40, 240, 200, 280], fill="#1cc88a")
+    d.text((60, 254), "Sign in", fill="white")
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def ui_png(tmp_path: Path) -> Path:
+    path = tmp_path / "ui.png"
+    path.write_bytes(make_ui_png())
+    return path
