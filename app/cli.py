@@ -4,9 +4,12 @@ errors to one clear line and an exit code (2 bad input, 3 model problem, 4 brows
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from app import __version__
@@ -15,6 +18,8 @@ from app.files import write_atomic
 from app.intake import load_screenshot
 from app.pipeline import CloneJob, run_clone
 from app.progress import follow, summary
+from app.render import Renderer
+from app.review import Review, review, write_report
 from app.settings import Settings, data_dir, load_settings, settings_path
 from inference.errors import Cancelled, ShotCloneError
 
@@ -74,10 +79,10 @@ def cmd_clone(args: argparse.Namespace) -> int:
     job = CloneJob(screenshot=shot, max_tokens=settings.max_tokens,
                    temperature=settings.temperature,
                    seed=None if settings.seed < 0 else settings.seed)
-    try:
-        result = follow(run_clone(job, backend))
-    finally:
-        backend.close()
+    with contextlib.ExitStack() as stack:
+        stack.callback(backend.close)
+        renderer = stack.enter_context(Renderer()) if args.report else None
+        result = follow(run_clone(job, backend, renderer=renderer))
     write_atomic(out, result.html.html, overwrite=args.force)
     print(summary(result, str(out)), file=sys.stderr)
     if not result.html.found_html:
@@ -86,6 +91,48 @@ def cmd_clone(args: argparse.Namespace) -> int:
         for change in result.html.changes:
             print(f"  html: {change}", file=sys.stderr)
     print(out)
+    if result.review_error is not None:
+        raise result.review_error
+    if result.review is not None:
+        generation = {"generation": asdict(result.stats), "finish_reason": result.finish_reason}
+        write_report(Path(args.report), shot, result.review, generation)
+        print(_review_line(result.review, Path(args.report)), file=sys.stderr)
+    return 0
+
+
+def _review_line(result: Review, report: Path | None) -> str:
+    c, r = result.comparison, result.rendered
+    line = (f"similarity {c.similarity:.3f} (SSIM {c.ssim:.3f}, pixels differing "
+            f"{c.pixel_mismatch:.1%})")
+    contained = [f"{n} {what}" for n, what in (
+        (len(r.blocked_requests), "requests blocked"), (r.dialogs_dismissed, "dialogs dismissed"),
+        (r.popups_blocked, "pop-ups refused")) if n]
+    if r.scripts_killed:
+        contained.append("scripts stopped after the time budget")
+    if contained:
+        line += "; " + ", ".join(contained)
+    if r.overrun:
+        line += f"; the page is {abs(r.overrun)} px {'taller' if r.overrun > 0 else 'shorter'} " \
+                "than the screenshot"
+    if report:
+        line += f"; report in {report}/"
+    return line
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    shot = load_screenshot(args.image, device_pixel_ratio=args.scale)
+    page = Path(args.page)
+    if not page.is_file():
+        raise BadInput(f"{page}: no such file.")
+    html = page.read_text(encoding="utf-8", errors="replace")
+    with Renderer() as renderer:
+        result = review(renderer, shot, html)
+    if args.report:
+        write_report(Path(args.report), shot, result)
+    if args.json:
+        print(json.dumps(result.scores(), indent=2))
+    else:
+        print(_review_line(result, Path(args.report) if args.report else None))
     return 0
 
 
@@ -105,7 +152,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
           "--mmproj MMPROJ.gguf", file=sys.stderr)
     return cmd_clone(build_parser().parse_args([
         "clone", str(asset("samples/joke-card.png")), "-o", str(out / "joke-card.html"),
-        "--force", "--model", str(model), "--mmproj", str(mmproj), "--ctx", "4096",
+        "--force", "--report", str(out / "report"), "--model", str(model), "--mmproj", str(mmproj), "--ctx", "4096",
         "--max-tokens", "300", "--seed", "1"]))
 
 
@@ -128,8 +175,23 @@ def build_parser() -> argparse.ArgumentParser:
                         "capture (default: from the file, else 1)")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also list what the HTML stage changed")
+    p.add_argument("--report", metavar="DIR", help="also render the page, compare it with "
+                   "IMAGE and write render.png, diff.png, side_by_side.png, scores.json to DIR")
     _add_model_options(p)
     p.set_defaults(run=cmd_clone)
+
+    p = sub.add_parser("diff", help="render a page and compare it with a screenshot",
+                       description="Render PAGE.html in headless Chromium at IMAGE's size and "
+                                   "score how closely it matches (similarity 0..1: 1 is "
+                                   "identical).")
+    p.add_argument("image", metavar="IMAGE", help="the original screenshot")
+    p.add_argument("page", metavar="PAGE.html", help="the page to render")
+    p.add_argument("--report", metavar="DIR", help="write render.png, diff.png, "
+                   "side_by_side.png and scores.json to DIR")
+    p.add_argument("--json", action="store_true", help="print the scores as JSON on stdout")
+    p.add_argument("--scale", type=float, metavar="DPR",
+                   help="device pixel ratio of the screenshot (default: from the file, else 1)")
+    p.set_defaults(run=cmd_diff)
 
     p = sub.add_parser("demo", help="run the whole pipeline once on a bundled screenshot",
                        description="Clone a bundled screenshot with a stand-in model: proof "

@@ -9,6 +9,7 @@ from typing import Literal
 
 from app.html import CleanHtml
 from app.intake import Screenshot
+from app.review import Review
 from inference.errors import ShotCloneError
 from inference.events import FinishReason, GenerationStats
 
@@ -22,6 +23,8 @@ class CloneResult:
     raw_text: str
     stats: GenerationStats
     finish_reason: FinishReason
+    review: Review | None = None  # render + comparison, when a renderer was given
+    review_error: ShotCloneError | None = None  # why there is no review; the HTML still stands
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from app.compare import compare
 from app.events import (
     CloneResult,
     ImageRead,
@@ -19,6 +20,8 @@ from app.events import (
 )
 from app.html import clean_model_output
 from app.intake import Screenshot
+from app.render import Renderer
+from app.review import Review, render_page
 from inference.backend import Backend
 from inference.cancel import CancelToken
 from inference.config import GenerationRequest
@@ -54,9 +57,11 @@ class CloneJob:
         )
 
 
-def run_clone(job: CloneJob, backend: Backend,
-              cancel: CancelToken | None = None) -> Iterator[JobEvent]:
-    """Yield the job's events; the last one is ``JobFinished`` or ``JobFailed``."""
+def run_clone(job: CloneJob, backend: Backend, cancel: CancelToken | None = None,
+              renderer: Renderer | None = None) -> Iterator[JobEvent]:
+    """Yield the job's events; the last one is ``JobFinished`` or ``JobFailed``. With a
+    renderer, the page is also rendered and compared with the screenshot; a failure there
+    leaves the HTML result standing and says why in ``review_error``."""
     jid = job.job_id
     cancel = cancel or CancelToken()
     parts: list[str] = []
@@ -96,6 +101,16 @@ def run_clone(job: CloneJob, backend: Backend,
     yield StageStarted(job_id=jid, stage="html")
     result = CloneResult(screenshot=job.screenshot, html=clean_model_output(raw), raw_text=raw,
                          stats=done.stats, finish_reason=done.finish_reason)
+    if renderer is not None:
+        yield StageStarted(job_id=jid, stage="render")
+        try:
+            rendered = render_page(renderer, job.screenshot, result.html.html)
+        except ShotCloneError as e:
+            result = replace(result, review_error=e)
+        else:
+            yield StageStarted(job_id=jid, stage="compare")
+            comparison = compare(job.screenshot.image(), rendered.rgb)
+            result = replace(result, review=Review(rendered=rendered, comparison=comparison))
     yield JobFinished(job_id=jid, result=result)
 
 

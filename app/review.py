@@ -1,0 +1,67 @@
+"""Render a page at a screenshot's size, compare the two, and write the report: the one piece
+that `shotclone diff`, `shotclone clone --report` and the app all use."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.compare import CompareConfig, Comparison, compare, heatmap, side_by_side
+from app.files import write_atomic
+from app.intake import Screenshot
+from app.render import Rendered, Renderer
+
+REPORT_FILES = ("render.png", "diff.png", "side_by_side.png", "scores.json")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Review:
+    rendered: Rendered
+    comparison: Comparison
+
+    def scores(self) -> dict[str, Any]:
+        r = self.rendered
+        return {
+            **self.comparison.scores(),
+            "blocked_requests": len(r.blocked_requests),
+            "blocked_urls": list(r.blocked_requests),
+            "dialogs_dismissed": r.dialogs_dismissed,
+            "popups_blocked": r.popups_blocked,
+            "scripts_killed": r.scripts_killed,
+            "full_page": r.full_page,
+            "page_overrun_px": r.overrun,
+            "render_ms": round(r.seconds * 1000, 1),
+        }
+
+
+def render_page(renderer: Renderer, shot: Screenshot, html: str) -> Rendered:
+    return renderer.render(html, shot.width, shot.height, shot.device_pixel_ratio)
+
+
+def review(renderer: Renderer, shot: Screenshot, html: str,
+           config: CompareConfig | None = None) -> Review:
+    rendered = render_page(renderer, shot, html)
+    return Review(rendered=rendered, comparison=compare(shot.image(), rendered.rgb, config))
+
+
+def _png(img: Any) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "PNG", optimize=False)
+    return buf.getvalue()
+
+
+def write_report(folder: Path, shot: Screenshot, result: Review,
+                 extra: dict[str, Any] | None = None) -> list[Path]:
+    """Write render.png, diff.png, side_by_side.png and scores.json into ``folder``."""
+    original, rendered = shot.image(), result.rendered.rgb
+    scores = {**result.scores(), **(extra or {})}
+    files = {
+        "render.png": result.rendered.png,
+        "diff.png": _png(heatmap(original, result.comparison)),
+        "side_by_side.png": _png(side_by_side(original, rendered, result.comparison)),
+        "scores.json": json.dumps(scores, indent=2) + "\n",
+    }
+    return [write_atomic(folder / name, data, overwrite=True) for name, data in files.items()]

@@ -1,0 +1,12 @@
+from collections.abc import Iterator
+
+import pytest
+
+from app.render import Renderer
+
+
+@pytest.fixture(scope="session")
+def renderer() -> Iterator[Renderer]:
+    """One warm browser for the whole run, as the app keeps one."""
+    with Renderer() as r:
+        yield r

@@ -1,0 +1,80 @@
+"""`shotclone diff` and `shotclone clone --report` as a user runs them."""
+
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from app.cli import main
+from app.render import Renderer
+from app.review import REPORT_FILES
+from tests.app.pages import card
+
+
+@pytest.fixture
+def page_and_shot(tmp_path: Path, renderer: Renderer) -> tuple[Path, Path]:
+    """A page and a screenshot of it, as a user who wrote the page would have."""
+    page = tmp_path / "page.html"
+    page.write_text(card())
+    shot = tmp_path / "shot.png"
+    shot.write_bytes(renderer.render(card(), 1280, 800).png)
+    return page, shot
+
+
+def test_diff_of_a_page_with_its_own_screenshot_is_near_perfect(
+        page_and_shot: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    page, shot = page_and_shot
+    assert main(["diff", str(shot), str(page), "--json"]) == 0
+    scores = json.loads(capsys.readouterr().out)
+    assert {"similarity", "ssim", "pixel_mismatch", "blocked_requests"} <= scores.keys()
+    assert scores["similarity"] >= 0.99 and scores["pixel_mismatch"] == 0
+
+
+def test_diff_against_a_different_real_page_scores_low_with_a_report(
+        page_and_shot: tuple[Path, Path], screens: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    page, _ = page_and_shot
+    report = tmp_path / "report"
+    assert main(["diff", str(screens / "sb-admin-dashboard.png"), str(page),
+                 "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("similarity 0.") and f"report in {report}" in out
+    scores = json.loads((report / "scores.json").read_text())
+    assert scores["similarity"] < 0.5
+    assert sorted(p.name for p in report.iterdir()) == sorted(REPORT_FILES)
+    assert Image.open(report / "render.png").size == (1280, 800)
+    assert Image.open(report / "diff.png").size == (1280, 800)
+    assert Image.open(report / "side_by_side.png").width > 3 * 1280 * 0.9
+
+
+def test_diff_contains_a_hostile_page(tmp_path: Path, ui_png: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "hostile.html"
+    page.write_text("<link rel=stylesheet href='https://cdn.example.test/x.css'>"
+                    "<script>alert(1); window.open('https://example.test')</script><p>hi</p>")
+    assert main(["diff", str(ui_png), str(page), "--json"]) == 0
+    scores = json.loads(capsys.readouterr().out)
+    assert scores["blocked_requests"] >= 1 and scores["dialogs_dismissed"] == 1
+    assert scores["popups_blocked"] == 1
+
+
+def test_diff_bad_inputs(tmp_path: Path, ui_png: Path,
+                         capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diff", str(ui_png), str(tmp_path / "none.html")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["diff", str(tmp_path / "none.png"), str(ui_png)]) == 2
+
+
+def test_clone_with_report(tmp_path: Path, screens: Path, tiny_model: tuple[Path, Path],
+                           capsys: pytest.CaptureFixture[str]) -> None:
+    out, report = tmp_path / "login.html", tmp_path / "report"
+    assert main(["clone", str(screens / "sb-admin-login.png"), "-o", str(out), "--report",
+                 str(report), "--model", str(tiny_model[0]), "--mmproj", str(tiny_model[1]),
+                 "--ctx", "4096", "--max-tokens", "30", "--seed", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "similarity 0." in err
+    scores = json.loads((report / "scores.json").read_text())
+    assert scores["generation"]["completion_tokens"] == 30
+    assert scores["similarity"] < 0.5  # the tiny model's gibberish is nothing like the login
+    assert out.is_file()

@@ -1,0 +1,154 @@
+"""Real headless Chromium: sizes, HiDPI, full pages, the sandbox, recovery."""
+
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.browser import find_browser
+from app.errors import BrowserMissing
+from app.intake import load_screenshot
+from app.render import RenderConfig, Renderer, viewport_for
+from tests.app.pages import card
+
+
+def px(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def test_render_has_exactly_the_requested_size(renderer: Renderer) -> None:
+    for w, h in [(1280, 800), (641, 399), (200, 1200)]:
+        out = renderer.render(card(), w, h)
+        assert Image.open(io.BytesIO(out.png)).size == (w, h)
+
+
+def test_same_page_twice_is_pixel_identical(renderer: Renderer) -> None:
+    a, b = renderer.render(card(), 800, 500), renderer.render(card(), 800, 500)
+    assert np.array_equal(px(a.png), px(b.png))
+
+
+def test_hidpi_renders_css_pixels_at_physical_size(renderer: Renderer) -> None:
+    page = ("<body style='margin:0'><div style='width:195px;height:40px;background:red'></div>"
+            "<div style='width:100vw;height:40px;background:blue'></div></body>")
+    out = renderer.render(page, 780, 1688, device_pixel_ratio=2)
+    a = px(out.png)
+    assert a.shape == (1688, 780, 3)
+    red = (a[..., 0] > 200) & (a[..., 2] < 50)
+    assert red[:80].sum(axis=1).max() == 390  # 195 CSS px at 2x
+    assert red[80:].sum() == 0 and red.sum() == 390 * 80
+    blue = (a[..., 2] > 200) & (a[..., 0] < 50)
+    assert blue[80:160].all()  # 100vw = 390 CSS px = the whole 780 px width
+
+
+def test_hidpi_real_screenshot(renderer: Renderer, screens: Path) -> None:
+    shot = load_screenshot(screens / "sb-admin-register-mobile.png", device_pixel_ratio=2)
+    out = renderer.render(card(), shot.width, shot.height, shot.device_pixel_ratio)
+    assert (out.width, out.height) == (780, 1688) and not out.full_page
+
+
+def test_full_page_original_uses_a_screen_sized_viewport(renderer: Renderer,
+                                                         screens: Path) -> None:
+    shot = load_screenshot(screens / "sticky-nav-full.png")
+    assert viewport_for(shot.css_width, shot.css_height) == (1280, 800, True)
+    page = ("<body style='margin:0'><div style='height:100vh;background:#000'></div>"
+            "<div style='height:1200px;background:#0f0'></div></body>")
+    out = renderer.render(page, shot.width, shot.height)
+    a = px(out.png)
+    assert out.full_page and a.shape[:2] == (1256, 1280)
+    assert a[799, 10].tolist() == [0, 0, 0] and a[801, 10].tolist() == [0, 255, 0]
+    assert out.page_height == 2000 and out.overrun == 744  # cropped, and said so
+
+
+def test_short_page_is_padded_and_reported(renderer: Renderer) -> None:
+    out = renderer.render("<body style='margin:0;background:#123456'><p>hi</p></body>",
+                          1280, 3000)
+    a = px(out.png)
+    assert out.overrun == 800 - 3000
+    assert a[2900, 600].tolist() == [255, 255, 255]
+    assert a[700, 600].tolist() == [0x12, 0x34, 0x56]
+
+
+@pytest.mark.parametrize("snippet, url", [
+    ('<link rel="stylesheet" href="https://cdn.example.test/bootstrap.css">',
+     "https://cdn.example.test/bootstrap.css"),
+    ("<style>@font-face{font-family:W;src:url(https://fonts.example.test/w.woff2)}"
+     "body{font-family:W}</style><p>text</p>", "https://fonts.example.test/w.woff2"),
+    ('<img src="http://img.example.test/photo.jpg">', "http://img.example.test/photo.jpg"),
+    ("<script>fetch('https://api.example.test/data')</script>", "https://api.example.test/data"),
+    ('<iframe src="file:///etc/passwd"></iframe>', "file:///etc/passwd"),
+])
+def test_sandbox_blocks_and_counts_requests(renderer: Renderer, snippet: str, url: str) -> None:
+    out = renderer.render(f"<html><head></head><body>{snippet}</body></html>", 640, 400)
+    assert url in out.blocked_requests
+
+
+def test_data_uris_still_load(renderer: Renderer) -> None:
+    red_dot = ("data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' width='20' "
+               "height='20'><rect width='20' height='20' fill='red'/></svg>")
+    out = renderer.render(f"<body style='margin:0'><img src=\"{red_dot}\"></body>", 200, 100)
+    assert px(out.png)[5, 5].tolist() == [255, 0, 0] and out.blocked_requests == ()
+
+
+def test_file_iframe_shows_nothing_of_the_file(renderer: Renderer) -> None:
+    out = renderer.render("<iframe src='file:///etc/passwd' style='width:600px;height:300px;"
+                          "border:0'></iframe>", 640, 400)
+    a = px(out.png)
+    assert len(np.unique(a.reshape(-1, 3), axis=0)) <= 2  # blank: no text of the file drawn
+
+
+def test_dialogs_are_dismissed_and_popups_refused(renderer: Renderer) -> None:
+    out = renderer.render("<script>alert('hi'); confirm('ok?'); "
+                          "window.open('https://example.test/ad')</script><p>page</p>", 640, 400)
+    assert out.dialogs_dismissed == 2
+    assert out.popups_blocked == 1
+
+
+def test_endless_loop_is_killed_and_rendered_without_scripts() -> None:
+    with Renderer(RenderConfig(script_budget_s=1.0)) as r:
+        started = time.monotonic()
+        out = r.render("<body style='margin:0;background:#0000ff'>"
+                       "<script>while (true) {}</script></body>", 320, 200)
+        assert time.monotonic() - started < 10
+        assert out.scripts_killed
+        assert px(out.png)[100, 100].tolist() == [0, 0, 255]  # the page without its script
+        after = r.render(card(), 320, 200)  # the renderer goes on working
+        assert not after.scripts_killed
+
+
+def test_loop_started_after_load_is_killed_too() -> None:
+    with Renderer(RenderConfig(script_budget_s=1.0)) as r:
+        out = r.render("<p>x</p><script>setTimeout(() => { while (true) {} }, 0)</script>",
+                       320, 200)
+        assert out.scripts_killed
+
+
+def test_a_crashed_page_or_browser_is_replaced() -> None:
+    with Renderer() as r:
+        r.render(card(), 400, 300)
+        for page in list(r._pages.values()):
+            with pytest.raises(Exception):  # noqa: B017 - Playwright raises its own error type
+                page.goto("chrome://crash", timeout=5000)
+        assert r.render(card(), 400, 300).width == 400
+        r._browser.close()  # the browser gone under the renderer
+        assert r.render(card(), 400, 300).width == 400
+        assert r.launches == 2
+
+
+def test_browser_override_and_missing_browser(monkeypatch: pytest.MonkeyPatch,
+                                              tmp_path: Path) -> None:
+    monkeypatch.setenv("SHOTCLONE_BROWSER", str(tmp_path / "no-chrome"))
+    with pytest.raises(BrowserMissing, match="SHOTCLONE_BROWSER .* does not exist"):
+        find_browser()
+    monkeypatch.delenv("SHOTCLONE_BROWSER")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path))
+    monkeypatch.setattr("app.browser._LINUX_PATHS", [])
+    with pytest.raises(BrowserMissing, match="apt install chromium"):
+        find_browser()
+
+
+def test_system_chromium_is_found() -> None:
+    assert find_browser().is_file()
