@@ -9,19 +9,22 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
 
 from app import __version__
+from app.batch import JobSettings, Outcome, Target, clone_to_files, images_in, run_batch
 from app.errors import BadInput
-from app.files import write_atomic
+from app.events import CloneResult
 from app.intake import load_screenshot
-from app.pipeline import CloneJob, run_clone
 from app.progress import follow, summary
 from app.render import Renderer
 from app.review import Review, review, write_report
 from app.settings import Settings, data_dir, load_settings, settings_path
+from inference.backend import Backend
 from inference.errors import Cancelled, ShotCloneError
+from inference.gguf import inspect_pair
+from inference.remote import RemoteConfig
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -66,38 +69,92 @@ def _settings(args: argparse.Namespace) -> Settings:
         temperature=args.temperature, seed=args.seed)
 
 
-def cmd_clone(args: argparse.Namespace) -> int:
-    out = Path(args.output) if args.output else Path(Path(args.image).stem + ".html")
-    if out.exists() and not args.force:
-        raise BadInput(f"{out} already exists. Choose another name with -o, or pass --force "
-                       "to replace it.")
-    settings = _settings(args)
-    shot = load_screenshot(args.image, device_pixel_ratio=args.scale)
-    from inference.backend import make_backend  # loads llama.cpp: only when a job runs
+def _backends(args: argparse.Namespace,
+              settings: Settings) -> list[tuple[str, Callable[[], Backend]]]:
+    """(name, factory) per backend: each --endpoint, else the local model in a worker."""
+    from inference.backend import make_backend
 
-    backend = make_backend("in-process", config=settings.engine_config())
-    job = CloneJob(screenshot=shot, max_tokens=settings.max_tokens,
-                   temperature=settings.temperature,
-                   seed=None if settings.seed < 0 else settings.seed)
-    with contextlib.ExitStack() as stack:
-        stack.callback(backend.close)
-        renderer = stack.enter_context(Renderer()) if args.report else None
-        result = follow(run_clone(job, backend, renderer=renderer))
-    write_atomic(out, result.html.html, overwrite=args.force)
+    if args.endpoint:
+        configs = [RemoteConfig(endpoint=url, model=args.endpoint_model, timeout_s=args.timeout)
+                   for url in args.endpoint]
+        return [(c.endpoint, lambda c=c: make_backend("remote", config=c)) for c in configs]
+    config = settings.engine_config()
+    debug_ubatch = os.environ.get("SHOTCLONE_DEBUG_UBATCH")
+    if debug_ubatch:
+        config = replace(config, debug_ubatch=int(debug_ubatch))
+    inspect_pair(config.model, config.mmproj)  # bad model files are refused before any job
+    kind = "in-process" if args.in_process else "worker"
+    return [("local model", lambda: make_backend(kind, config=config))]
+
+
+def _report_results(result: CloneResult, out: Path, report: Path | None, verbose: bool) -> None:
     print(summary(result, str(out)), file=sys.stderr)
     if not result.html.found_html:
         print(f"warning: the model wrote no HTML; {out} holds its text instead.", file=sys.stderr)
-    if args.verbose:
+    if verbose:
         for change in result.html.changes:
             print(f"  html: {change}", file=sys.stderr)
-    print(out)
+    if result.review is not None:
+        print(_review_line(result.review, report), file=sys.stderr)
+
+
+def cmd_clone(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    job = JobSettings(max_tokens=settings.max_tokens, temperature=settings.temperature,
+                      seed=None if settings.seed < 0 else settings.seed,
+                      device_pixel_ratio=args.scale, overwrite=args.force)
+    source = Path(args.image)
+    if source.is_dir():
+        return _clone_folder(args, settings, job, source)
+    target = Target(image=source,
+                    output=Path(args.output) if args.output else Path(source.stem + ".html"),
+                    report=Path(args.report) if args.report else None)
+    if target.output.exists() and not args.force:
+        raise BadInput(f"{target.output} already exists. Choose another name with -o, or "
+                       "pass --force to replace it.")
+    load_screenshot(source)  # a bad image is reported before any model starts
+    _, make = _backends(args, settings)[0]
+    with contextlib.ExitStack() as stack:
+        backend = make()
+        stack.callback(backend.close)
+        renderer = stack.enter_context(Renderer()) if target.report else None
+        result = clone_to_files(target, backend, job, follow, renderer)
+    _report_results(result, target.output, target.report, args.verbose)
+    print(target.output)
     if result.review_error is not None:
         raise result.review_error
-    if result.review is not None:
-        generation = {"generation": asdict(result.stats), "finish_reason": result.finish_reason}
-        write_report(Path(args.report), shot, result.review, generation)
-        print(_review_line(result.review, Path(args.report)), file=sys.stderr)
     return 0
+
+
+def _clone_folder(args: argparse.Namespace, settings: Settings, job: JobSettings,
+                  folder: Path) -> int:
+    out_dir = Path(args.output) if args.output else Path(folder.name + "-html")
+    targets = [Target(image=img, output=out_dir / f"{img.stem}.html",
+                      report=Path(args.report) / img.stem if args.report else None)
+               for img in images_in(folder)]
+    backends = _backends(args, settings)
+    print(f"cloning {len(targets)} images from {folder} on {len(backends)} "
+          f"backend{'s' if len(backends) > 1 else ''} into {out_dir}/", file=sys.stderr)
+    done = 0
+
+    def on_outcome(o: Outcome) -> None:
+        nonlocal done
+        done += 1
+        head = f"[{done}/{len(targets)}] {o.target.image.name}"
+        if o.result is not None:
+            s = o.result.stats
+            print(f"{head} -> {o.target.output}: {s.completion_tokens} tokens, "
+                  f"{s.decode_tps:.1f} tok/s ({o.backend})", file=sys.stderr)
+            print(o.target.output)
+        else:
+            print(f"{head} failed ({o.backend}): {o.error}", file=sys.stderr)
+
+    outcomes = run_batch(targets, backends, job, lambda events: follow(events, quiet=True),
+                         with_report=bool(args.report), on_outcome=on_outcome)
+    failed = [o for o in outcomes if o.error is not None]
+    print(f"{len(outcomes) - len(failed)} of {len(targets)} cloned"
+          f"{f', {len(failed)} failed' if failed else ''}.", file=sys.stderr)
+    return max((o.error.exit_code for o in failed if o.error), default=0)
 
 
 def _review_line(result: Review, report: Path | None) -> str:
@@ -152,8 +209,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
           "--mmproj MMPROJ.gguf", file=sys.stderr)
     return cmd_clone(build_parser().parse_args([
         "clone", str(asset("samples/joke-card.png")), "-o", str(out / "joke-card.html"),
-        "--force", "--report", str(out / "report"), "--model", str(model), "--mmproj", str(mmproj), "--ctx", "4096",
-        "--max-tokens", "300", "--seed", "1"]))
+        "--force", "--report", str(out / "report"), "--model", str(model), "--mmproj",
+        str(mmproj), "--ctx", "4096", "--max-tokens", "300", "--seed", "1"]))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -166,9 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("clone", help="write the HTML for a screenshot",
                        description="Write one self-contained HTML file that recreates IMAGE.")
-    p.add_argument("image", metavar="IMAGE", help="the screenshot (PNG, JPEG, WebP, GIF, BMP)")
+    p.add_argument("image", metavar="IMAGE", help="the screenshot (PNG, JPEG, WebP, GIF, BMP), "
+                   "or a folder of them")
     p.add_argument("-o", "--output", metavar="OUT.html",
-                   help="where to write the page (default: IMAGE's name with .html, here)")
+                   help="where to write the page (default: IMAGE's name with .html, here); "
+                        "for a folder, the folder to write the pages to (default: FOLDER-html)")
     p.add_argument("--force", action="store_true", help="replace OUT.html if it exists")
     p.add_argument("--scale", type=float, metavar="DPR",
                    help="device pixel ratio of the screenshot, e.g. 2 for a HiDPI phone "
@@ -178,6 +237,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", metavar="DIR", help="also render the page, compare it with "
                    "IMAGE and write render.png, diff.png, side_by_side.png, scores.json to DIR")
     _add_model_options(p)
+    g = p.add_argument_group("remote model", "use an OpenAI-compatible server instead of a "
+                             "local model; the API key comes from SHOTCLONE_API_KEY or "
+                             "OPENAI_API_KEY")
+    g.add_argument("--endpoint", action="append", metavar="URL",
+                   help="the server's API base, e.g. http://127.0.0.1:8080/v1; repeat it to "
+                        "spread a folder of images over several servers")
+    g.add_argument("--endpoint-model", metavar="NAME", help="the model to ask the server for")
+    g.add_argument("--timeout", type=float, default=300.0, metavar="S",
+                   help="longest wait for the server's next bytes (default: 300)")
+    p.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(run=cmd_clone)
 
     p = sub.add_parser("diff", help="render a page and compare it with a screenshot",

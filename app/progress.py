@@ -33,9 +33,9 @@ _REFRESH_S = 0.1
 
 
 class ProgressLine:
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
         self.stream = stream or sys.stderr
-        self.live = self.stream.isatty()
+        self.live = not quiet and self.stream.isatty()
         self.started = time.monotonic()
         self._last_draw = 0.0
         self._shown = False
@@ -61,9 +61,10 @@ class ProgressLine:
             self._shown = False
 
 
-def follow(events: Iterable[JobEvent], line: ProgressLine | None = None) -> CloneResult:
-    """Drain a job's events, drawing progress; return its result or raise its error."""
-    line = line or ProgressLine()
+def follow(events: Iterable[JobEvent], quiet: bool = False) -> CloneResult:
+    """Drain a job's events, drawing progress (unless quiet); return its result or raise its
+    error."""
+    line = ProgressLine(quiet=quiet)
     first_token_at = 0.0
     try:
         for ev in events:

@@ -9,9 +9,9 @@ from typing import Any, Protocol
 
 from inference.cancel import CancelToken
 from inference.config import EngineConfig, GenerationRequest
-from inference.engine import LocalEngine
 from inference.errors import ConfigError
 from inference.events import EngineEvent
+from inference.remote import RemoteBackend, RemoteConfig
 
 
 class Backend(Protocol):
@@ -38,7 +38,21 @@ def make_backend(name: str, **options: Any) -> Backend:
 
 
 def _in_process(config: EngineConfig) -> Backend:
+    from inference.engine import LocalEngine  # loads llama.cpp into this process
+
     return LocalEngine(config)
 
 
+def _worker(config: EngineConfig) -> Backend:
+    from inference.worker import WorkerBackend
+
+    return WorkerBackend(config)
+
+
+def _remote(config: RemoteConfig) -> Backend:
+    return RemoteBackend(config)
+
+
 register_backend("in-process", _in_process)
+register_backend("worker", _worker)
+register_backend("remote", _remote)

@@ -26,6 +26,9 @@ class EngineConfig:
     n_threads: int | None = None  # None: llama.cpp's default (physical cores)
     cache_type: CacheType = "f16"
     image_tokens: int = DEFAULT_IMAGE_TOKENS
+    # Testing only: a micro-batch smaller than the image, which makes llama.cpp abort the
+    # process, as a real crash would (SHOTCLONE_DEBUG_UBATCH sets it from the command line).
+    debug_ubatch: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "model", Path(self.model).expanduser())

@@ -4,7 +4,6 @@ inside the model worker process."""
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -28,6 +27,7 @@ from inference.events import (
     TokenText,
 )
 from inference.gguf import VisionModel, inspect_pair
+from inference.messages import chat_messages
 
 _CACHE_TYPES = {"f16": llama_cpp.GGML_TYPE_F16, "q8_0": llama_cpp.GGML_TYPE_Q8_0,
                 "q4_0": llama_cpp.GGML_TYPE_Q4_0}
@@ -82,21 +82,6 @@ def _make_handler(vision: VisionModel, image_tokens: int,
     return handler
 
 
-def image_data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
-def chat_messages(request: GenerationRequest) -> list[dict[str, Any]]:
-    """The OpenAI-style messages for a request; local and remote backends send the same."""
-    return [
-        {"role": "system", "content": request.system},
-        {"role": "user", "content": [
-            {"type": "image_url", "image_url": {"url": image_data_uri(request.image_png)}},
-            {"type": "text", "text": request.prompt},
-        ]},
-    ]
-
-
 class LocalEngine:
     """One loaded model. Not thread-safe: one request at a time."""
 
@@ -128,7 +113,7 @@ class LocalEngine:
                     n_gpu_layers=self.gpu_layers,
                     n_ctx=cfg.n_ctx,
                     n_batch=cfg.n_batch,
-                    n_ubatch=cfg.n_batch,
+                    n_ubatch=cfg.debug_ubatch or cfg.n_batch,
                     n_threads=cfg.n_threads,
                     flash_attn=cfg.flash_attn,
                     swa_full=False,

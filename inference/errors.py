@@ -57,3 +57,32 @@ class Cancelled(ShotCloneError):
 
     def __init__(self, message: str = "Stopped by the user.") -> None:
         super().__init__(message)
+
+
+class WorkerCrashed(GenerationFailed):
+    """The model worker process died: a native crash in llama.cpp, a CUDA fault, the OOM killer."""
+
+    def __init__(self, message: str, *, returncode: int | None = None,
+                 log_tail: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.returncode = returncode
+        self.log_tail = log_tail
+
+
+class RemoteError(GenerationFailed):
+    """An OpenAI-compatible server could not be reached or refused the request."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def error_types() -> dict[str, type[ShotCloneError]]:
+    """Every error class by name, so an error can cross a process boundary as plain data."""
+    found: dict[str, type[ShotCloneError]] = {}
+    pending: list[type[ShotCloneError]] = [ShotCloneError]
+    while pending:
+        cls = pending.pop()
+        found[cls.__name__] = cls
+        pending.extend(cls.__subclasses__())
+    return found

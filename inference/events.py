@@ -4,7 +4,7 @@ A stream of these ends with exactly one ``GenerationDone``; failures are raised,
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 FinishReason = Literal["stop", "length", "cancelled"]
@@ -60,3 +60,22 @@ class GenerationStats:
 class GenerationDone(EngineEvent):
     finish_reason: FinishReason
     stats: GenerationStats
+
+
+_EVENT_TYPES: dict[str, type[EngineEvent]] = {
+    cls.__name__: cls for cls in (ModelLoading, ModelLoaded, PromptStarted, ImageEncoded,
+                                  TokenText, GenerationDone)
+}
+
+
+def event_to_dict(event: EngineEvent) -> dict[str, object]:
+    """Plain data for the wire between the worker and its parent."""
+    return {"kind": type(event).__name__, **asdict(event)}
+
+
+def event_from_dict(data: dict[str, object]) -> EngineEvent:
+    fields = dict(data)
+    cls = _EVENT_TYPES[str(fields.pop("kind"))]
+    if cls is GenerationDone:
+        fields["stats"] = GenerationStats(**fields["stats"])  # type: ignore[arg-type]
+    return cls(**fields)  # type: ignore[arg-type]

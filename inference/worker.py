@@ -1,0 +1,345 @@
+"""The model in a child process of its own, so that nothing llama.cpp does can take the caller
+down: a native abort or a CUDA fault kills only the worker, which the next job replaces, and a
+cancel during image encoding or prefill (which Python cannot interrupt) kills it at once.
+
+Wire: length-prefixed pickles of plain dicts, ``{"type", "re", ...}`` where ``re`` is the
+request id. Every request ends in ``done`` or ``error``. The child's stderr carries llama.cpp's
+log, whose tail explains a crash. The child exits when its stdin closes, so it never outlives
+its parent, even one killed with SIGKILL.
+
+Run as ``python -m inference.worker`` (the parent does this)."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import enum
+import os
+import pickle
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import IO, Any
+
+from inference.cancel import CancelToken
+from inference.config import EngineConfig, GenerationRequest
+from inference.errors import ShotCloneError, WorkerCrashed, error_types
+from inference.events import (
+    EngineEvent,
+    GenerationDone,
+    GenerationStats,
+    ModelLoading,
+    PromptStarted,
+    TokenText,
+    event_from_dict,
+    event_to_dict,
+)
+from inference.gguf import inspect_pair
+
+START_TIMEOUT_S = 60.0
+_POLL_S = 0.05
+_EOF = {"type": "eof"}
+_SIGNALS = {signal.SIGABRT: "llama.cpp aborted (SIGABRT)",
+            signal.SIGSEGV: "a segmentation fault (SIGSEGV)",
+            signal.SIGKILL: "it was killed (SIGKILL; often the out-of-memory killer)",
+            signal.SIGBUS: "a bus error (SIGBUS)"}
+
+
+def _send(stream: IO[bytes], message: dict[str, Any]) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(len(data).to_bytes(4, "big") + data)
+    stream.flush()
+
+
+def _receive(stream: IO[bytes]) -> dict[str, Any] | None:
+    header = stream.read(4)
+    if len(header) < 4:
+        return None
+    data = stream.read(int.from_bytes(header, "big"))
+    return pickle.loads(data) if data else None
+
+
+# ---------------------------------------------------------------------------------------- child
+
+def _model_identity(config: EngineConfig) -> tuple[Any, ...]:
+    """Settings plus the files' size and mtime: a file replaced on disk means a reload."""
+    files = [p for p in (config.model, config.mmproj) if p is not None]
+    return (config, *[(p.stat().st_size, p.stat().st_mtime_ns) for p in files])
+
+
+def child_main() -> None:
+    from inference import llama_log
+    from inference.engine import LocalEngine
+
+    channel = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # stray prints from C code land in the log, not in the message stream
+    llama_log.install(echo=sys.stderr)
+    inbox: queue.Queue[dict[str, Any]] = queue.Queue()
+    cancels: dict[str, CancelToken] = {}
+    send_lock = threading.Lock()
+
+    def send(**message: Any) -> None:
+        with send_lock:
+            _send(channel, message)
+
+    def read_stdin() -> None:
+        while True:
+            message = _receive(sys.stdin.buffer)
+            if message is None:
+                os._exit(0)  # the parent is gone: never outlive it
+            if message["type"] == "cancel":
+                token = cancels.get(message["re"])
+                if token is not None:
+                    token.cancel()
+            else:
+                inbox.put(message)
+
+    threading.Thread(target=read_stdin, daemon=True, name="stdin").start()
+    send(type="ready", pid=os.getpid())
+    engine: LocalEngine | None = None
+    identity: tuple[Any, ...] = ()
+    while True:
+        message = inbox.get()
+        if message["type"] == "shutdown":
+            if engine is not None:
+                engine.close()
+            send(type="bye")
+            return
+        re = message["re"]
+        cancels[re] = token = CancelToken()
+        try:
+            config = EngineConfig(**message["config"])
+            if engine is None or _model_identity(config) != identity:
+                if engine is not None:
+                    engine.close()
+                engine = None
+                engine = LocalEngine(config)
+                identity = _model_identity(config)
+            request = GenerationRequest(**message["request"])
+            for event in engine.stream(request, token):
+                send(type="event", re=re, event=event_to_dict(event))
+            send(type="done", re=re)
+        except ShotCloneError as e:
+            send(type="error", re=re, code=type(e).__name__, message=str(e))
+        except Exception as e:
+            send(type="error", re=re, code="ShotCloneError",
+                 message=f"The model worker failed: {type(e).__name__}: {e}")
+        finally:
+            cancels.pop(re, None)
+
+
+# --------------------------------------------------------------------------------------- parent
+
+class ShutdownStep(enum.Enum):
+    """Which step of ``ModelWorker.shutdown`` ended the process (for tests and logs)."""
+
+    ALREADY_GONE = "already gone"
+    ASKED = "asked"
+    TERMINATED = "terminated"
+    KILLED = "killed"
+
+
+class ModelWorker:
+    """One child process. Messages from it arrive on ``messages``; ``_EOF`` means it is gone."""
+
+    def __init__(self, env: dict[str, str] | None = None,
+                 command: list[str] | None = None) -> None:
+        """``command`` replaces the child program (tests use deliberately broken ones)."""
+        child_env = {**os.environ, **(env or {}), "GGML_NO_BACKTRACE": "1",
+                     "PYTHONUNBUFFERED": "1"}
+        root = str(Path(__file__).resolve().parents[1])
+        child_env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (root, child_env.get("PYTHONPATH", "")) if p)
+        self.process = subprocess.Popen(
+            command or [sys.executable, "-m", "inference.worker"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env,
+            start_new_session=True)  # Ctrl+C reaches the parent, which then decides
+        self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.log: deque[str] = deque(maxlen=200)
+        self._send_lock = threading.Lock()
+        threading.Thread(target=self._read_messages, daemon=True, name="worker-out").start()
+        threading.Thread(target=self._read_log, daemon=True, name="worker-log").start()
+        _live_workers.add(self)
+        ready = self.next_message(START_TIMEOUT_S)
+        if ready.get("type") != "ready":
+            self.kill()
+            raise WorkerCrashed(self.describe_exit("while starting"),
+                                returncode=self.process.returncode, log_tail=self.log_tail())
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def _read_messages(self) -> None:
+        assert self.process.stdout is not None
+        with contextlib.suppress(OSError, EOFError, pickle.UnpicklingError, ValueError):
+            while (message := _receive(self.process.stdout)) is not None:
+                self.messages.put(message)
+        self.messages.put(_EOF)
+
+    def _read_log(self) -> None:
+        assert self.process.stderr is not None
+        for raw in self.process.stderr:
+            self.log.append(raw.decode("utf-8", errors="replace").rstrip())
+
+    def log_tail(self, n: int = 12) -> tuple[str, ...]:
+        return tuple(line for line in list(self.log)[-n:] if line.strip())
+
+    def next_message(self, timeout: float | None = None) -> dict[str, Any]:
+        try:
+            return self.messages.get(timeout=timeout)
+        except queue.Empty:
+            return {"type": "timeout"}
+
+    def send(self, **message: Any) -> bool:
+        """False when the child is already gone."""
+        assert self.process.stdin is not None
+        try:
+            with self._send_lock:
+                _send(self.process.stdin, message)
+            return True
+        except (BrokenPipeError, OSError, ValueError):
+            return False
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def describe_exit(self, when: str) -> str:
+        code = self.process.wait()
+        if code < 0 and -code in _SIGNALS:
+            why = _SIGNALS[signal.Signals(-code)]
+        elif code < 0:
+            why = f"signal {signal.Signals(-code).name}"
+        else:
+            why = f"exit code {code}"
+        tail = "\n".join(self.log_tail()) or "(it wrote nothing)"
+        return (f"The model worker crashed {when}: {why}. ShotClone is fine and the next job "
+                f"starts a fresh worker. Last lines of llama.cpp's log:\n{tail}")
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+        self.process.wait()
+        self._forget()
+
+    def shutdown(self, grace: float = 5.0) -> ShutdownStep:
+        """Ask, then SIGTERM after grace/2, then SIGKILL after another grace/2."""
+        try:
+            if not self.alive:
+                return ShutdownStep.ALREADY_GONE
+            if self.send(type="shutdown"):
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.process.wait(grace / 2)
+                    return ShutdownStep.ASKED
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(grace / 2)
+                return ShutdownStep.TERMINATED
+            self.process.kill()
+            self.process.wait()
+            return ShutdownStep.KILLED
+        finally:
+            self._forget()
+
+    def _forget(self) -> None:
+        _live_workers.discard(self)
+        for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
+            with contextlib.suppress(OSError):
+                if pipe is not None:
+                    pipe.close()
+
+
+_live_workers: set[ModelWorker] = set()
+
+
+@atexit.register
+def _stop_workers() -> None:
+    for worker in list(_live_workers):
+        worker.shutdown(grace=2.0)
+
+
+class WorkerBackend:
+    """The ``Backend`` that runs the model in a ``ModelWorker``, starting a fresh one whenever
+    the last one died. Soft cancel while tokens flow (the model stays loaded); hard cancel
+    (the worker is killed) while the model loads, the image is encoded or the prompt read."""
+
+    def __init__(self, config: EngineConfig, env: dict[str, str] | None = None) -> None:
+        inspect_pair(config.model, config.mmproj)  # refuse bad files before starting a process
+        self.config = config
+        self._env = env
+        self.worker: ModelWorker | None = None
+        self.starts = 0
+
+    def _ensure_worker(self) -> ModelWorker:
+        if self.worker is None or not self.worker.alive:
+            if self.worker is not None:
+                self.worker.kill()  # reap a dead one
+            self.worker = ModelWorker(self._env)
+            self.starts += 1
+        return self.worker
+
+    def stream(self, request: GenerationRequest,
+               cancel: CancelToken | None = None) -> Iterator[EngineEvent]:
+        cancel = cancel or CancelToken()
+        worker = self._ensure_worker()
+        re = uuid.uuid4().hex
+        started = time.monotonic()
+        decoding = finished = False
+        worker.send(type="generate", re=re, config=self.config.to_dict(), request=asdict(request))
+        try:
+            while True:
+                if cancel.cancelled and not decoding:
+                    self._hard_cancel()
+                    yield GenerationDone(finish_reason="cancelled", stats=GenerationStats(
+                        total_s=time.monotonic() - started))
+                    finished = True
+                    return
+                if cancel.cancelled:
+                    worker.send(type="cancel", re=re)
+                message = worker.next_message(_POLL_S)
+                kind = message["type"]
+                if kind == "timeout" or message.get("re", re) != re:
+                    continue
+                if kind == "eof":
+                    phase = "while writing" if decoding else "while loading or reading the image"
+                    raise WorkerCrashed(worker.describe_exit(phase),
+                                        returncode=worker.process.returncode,
+                                        log_tail=worker.log_tail())
+                if kind == "error":
+                    finished = True
+                    cls = error_types().get(message["code"], ShotCloneError)
+                    raise cls(message["message"])
+                if kind == "done":
+                    finished = True
+                    return
+                event = event_from_dict(message["event"])
+                decoding = decoding or isinstance(event, TokenText)
+                if isinstance(event, ModelLoading | PromptStarted):
+                    decoding = False
+                yield event
+        finally:
+            if not finished and self.worker is not None and self.worker.alive:
+                self._hard_cancel()  # abandoned mid-request: nothing may keep running
+
+    def _hard_cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker = None
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.shutdown()
+            self.worker = None
+
+
+if __name__ == "__main__":
+    child_main()

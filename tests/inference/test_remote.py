@@ -1,0 +1,116 @@
+"""The remote backend against a real OpenAI-compatible server on 127.0.0.1:
+llama-cpp-python's own, serving the tiny Gemma 4 with its mmproj."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from inference.config import GenerationRequest
+from inference.errors import ConfigError, RemoteError
+from inference.events import GenerationDone, PromptStarted, TokenText
+from inference.remote import RemoteBackend, RemoteConfig
+from tests.conftest import make_ui_png
+from tests.inference.servers import (
+    LLAMA_SERVER_NO_MMPROJ,
+    CannedServer,
+    LlamaServer,
+    free_port,
+)
+
+KEY = "test-key-do-not-print"
+
+
+@pytest.fixture(scope="module")
+def server(tiny_model: tuple[Path, Path]) -> Iterator[LlamaServer]:
+    s = LlamaServer(*tiny_model, api_key=KEY)
+    yield s
+    s.kill()
+
+
+@pytest.fixture(autouse=True)
+def key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOTCLONE_API_KEY", KEY)
+
+
+def request(**kw: object) -> GenerationRequest:
+    base: dict[str, object] = dict(system="s", prompt="Clone this.", image_png=make_ui_png(),
+                                   max_tokens=16, seed=1)
+    return GenerationRequest(**{**base, **kw})  # type: ignore[arg-type]
+
+
+def test_streams_an_answer(server: LlamaServer) -> None:
+    events = list(RemoteBackend(RemoteConfig(endpoint=server.url)).stream(request()))
+    assert isinstance(events[0], PromptStarted)
+    tokens = [e for e in events if isinstance(e, TokenText)]
+    assert len(tokens) >= 8
+    done = events[-1]
+    assert isinstance(done, GenerationDone) and done.finish_reason == "length"
+    assert done.stats.ttft_s > 0
+
+
+@pytest.mark.parametrize("key_value", ["wrong-key", ""])
+def test_rejected_key(server: LlamaServer, key_value: str,
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOTCLONE_API_KEY", key_value)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(RemoteError, match="HTTP 401.*SHOTCLONE_API_KEY") as e:
+        list(RemoteBackend(RemoteConfig(endpoint=server.url)).stream(request()))
+    assert e.value.status == 401
+    assert "wrong-key" not in str(e.value)
+
+
+def test_the_key_never_appears_in_messages(server: LlamaServer) -> None:
+    backend = RemoteBackend(RemoteConfig(endpoint=server.url, model="no-such-model"))
+    with pytest.raises(RemoteError) as e:
+        list(backend.stream(request()))
+    assert KEY not in str(e.value) and KEY not in repr(backend.config)
+
+
+def test_connection_refused() -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    with pytest.raises(RemoteError, match="Nothing answers .*connection refused"):
+        list(RemoteBackend(RemoteConfig(endpoint=url)).stream(request()))
+
+
+def test_unknown_model(server: LlamaServer) -> None:
+    with pytest.raises(RemoteError, match="serves no model 'gpt-9'; it serves: .*gguf") as e:
+        list(RemoteBackend(RemoteConfig(endpoint=server.url, model="gpt-9")).stream(request()))
+    assert e.value.status == 404
+
+
+def test_wrong_path_is_a_404_with_a_hint(server: LlamaServer) -> None:
+    base = server.url.removesuffix("/v1")
+    with pytest.raises(RemoteError, match="HTTP 404.*ends in /v1"):
+        list(RemoteBackend(RemoteConfig(endpoint=base)).stream(request()))
+
+
+def test_a_server_that_does_not_take_images() -> None:
+    fake = CannedServer(500, LLAMA_SERVER_NO_MMPROJ)
+    try:
+        with pytest.raises(RemoteError, match="cannot read images.*--mmproj"):
+            list(RemoteBackend(RemoteConfig(endpoint=fake.url)).stream(request()))
+    finally:
+        fake.close()
+
+
+def test_server_stopped_mid_stream(tiny_model: tuple[Path, Path]) -> None:
+    doomed = LlamaServer(*tiny_model, api_key=KEY)
+    try:
+        backend = RemoteBackend(RemoteConfig(endpoint=doomed.url, timeout_s=20))
+        received = 0
+        with pytest.raises(RemoteError, match="stopped sending mid-answer|broke after") as e:
+            for ev in backend.stream(request(max_tokens=100_000)):
+                if isinstance(ev, TokenText):
+                    received += 1
+                    if received == 3:
+                        doomed.kill()
+        assert received >= 3 and "tokens" in str(e.value)
+    finally:
+        doomed.kill()
+
+
+def test_bad_endpoint_urls() -> None:
+    for url in ("localhost:8080", "ftp://x/v1", ""):
+        with pytest.raises(ConfigError, match="use an http"):
+            RemoteConfig(endpoint=url)
