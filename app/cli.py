@@ -74,9 +74,11 @@ def _backends(args: argparse.Namespace,
     """(name, factory) per backend: each --endpoint, else the local model in a worker."""
     from inference.backend import make_backend
 
-    if args.endpoint:
-        configs = [RemoteConfig(endpoint=url, model=args.endpoint_model, timeout_s=args.timeout)
-                   for url in args.endpoint]
+    endpoints = args.endpoint or ([settings.endpoint] if settings.endpoint else [])
+    if endpoints:
+        configs = [RemoteConfig(endpoint=url, model=args.endpoint_model or
+                                settings.endpoint_model or None, timeout_s=args.timeout)
+                   for url in endpoints]
         return [(c.endpoint, lambda c=c: make_backend("remote", config=c)) for c in configs]
     config = settings.engine_config()
     debug_ubatch = os.environ.get("SHOTCLONE_DEBUG_UBATCH")
@@ -213,6 +215,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         str(mmproj), "--ctx", "4096", "--max-tokens", "300", "--seed", "1"]))
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    from app.ui import run_app  # Qt loads only here: the other commands run without it
+
+    return run_app(Path(args.image) if getattr(args, "image", None) else None)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="shotclone",
@@ -262,6 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="device pixel ratio of the screenshot (default: from the file, else 1)")
     p.set_defaults(run=cmd_diff)
 
+    p = sub.add_parser("app", help="open the desktop app (also: shotclone with no command)",
+                       description="Open the ShotClone window, with IMAGE loaded if given.")
+    p.add_argument("image", metavar="IMAGE", nargs="?", help="a screenshot to open")
+    p.set_defaults(run=cmd_app)
+
     p = sub.add_parser("demo", help="run the whole pipeline once on a bundled screenshot",
                        description="Clone a bundled screenshot with a stand-in model: proof "
                                    "that everything is installed and works.")
@@ -275,8 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
-        parser.print_help()
-        return 0
+        args.run = cmd_app
     try:
         return args.run(args)
     except Cancelled as e:

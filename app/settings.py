@@ -3,6 +3,7 @@ the app. ``SHOTCLONE_HOME`` moves every user file (settings, history, models) el
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass, fields, replace
@@ -42,6 +43,8 @@ class Settings:
     max_tokens: int = 8192
     temperature: float = 0.2
     seed: int = -1  # -1: a new seed each run
+    endpoint: str = ""  # an OpenAI-compatible server to use instead of the local model
+    endpoint_model: str = ""
 
     def engine_config(self) -> EngineConfig:
         if not self.model:
@@ -78,3 +81,20 @@ def load_settings(path: Path | None = None) -> Settings:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; "
                           f"known: {', '.join(known)}.")
     return Settings(**data)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(str(value))  # a JSON string is a valid TOML basic string
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write every setting as flat TOML, atomically (the file may be open in an editor too)."""
+    from app.files import write_atomic
+
+    lines = ["# ShotClone settings, shared by the app and the command line."]
+    lines += [f"{f.name} = {_toml_value(getattr(settings, f.name))}" for f in fields(Settings)]
+    return write_atomic(path or settings_path(), "\n".join(lines) + "\n", overwrite=True)

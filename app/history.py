@@ -1,0 +1,126 @@
+"""Every run kept on disk under the user's data directory: the screenshot, the model's answer
+as it streamed (appended as it arrives, so a crash loses nothing), the page, the render, the
+scores and the settings used. One folder per run; ``meta.json`` says what happened."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from app.files import write_atomic
+from app.settings import data_dir
+
+if TYPE_CHECKING:  # the app lists its history at start-up: keep that light
+    from app.events import CloneResult
+    from app.intake import Screenshot
+    from app.review import Review
+
+SCREENSHOT, STREAM, PAGE, META = "screenshot.png", "stream.txt", "page.html", "meta.json"
+
+
+def history_dir() -> Path:
+    return data_dir() / "history"
+
+
+class HistoryEntry:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._stream: IO[str] | None = None
+
+    @property
+    def id(self) -> str:
+        return self.folder.name
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        try:
+            return json.loads((self.folder / META).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {"status": "damaged"}
+
+    def _update(self, **changes: Any) -> None:
+        meta = {**self.meta, **changes}
+        write_atomic(self.folder / META, json.dumps(meta, indent=2) + "\n", overwrite=True)
+
+    @property
+    def screenshot_path(self) -> Path:
+        return self.folder / SCREENSHOT
+
+    def screenshot(self) -> Screenshot:
+        from app.intake import load_screenshot
+
+        meta = self.meta
+        return load_screenshot(self.screenshot_path, device_pixel_ratio=meta.get("dpr", 1.0),
+                               name=meta.get("source") or SCREENSHOT)
+
+    def html(self) -> str | None:
+        """The finished page, else the answer as far as it streamed."""
+        for name in (PAGE, STREAM):
+            path = self.folder / name
+            if path.is_file():
+                return path.read_text(encoding="utf-8")
+        return None
+
+    def append_stream(self, text: str) -> None:
+        if self._stream is None:
+            self._stream = (self.folder / STREAM).open("a", encoding="utf-8")
+        self._stream.write(text)
+        self._stream.flush()  # into the OS now: a crash of the app keeps it
+
+    def _close_stream(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+
+    def finish(self, result: CloneResult) -> None:
+        self._close_stream()
+        write_atomic(self.folder / PAGE, result.html.html, overwrite=True)
+        self._update(status="done", finished=time.time(), stats=asdict(result.stats),
+                     finish_reason=result.finish_reason, found_html=result.html.found_html)
+
+    def save_review(self, review: Review) -> None:
+        """Keep the render, the pictures and the scores of the page (final or edited)."""
+        from app.review import write_report
+
+        write_report(self.folder, self.screenshot(), review)
+        self._update(similarity=review.comparison.similarity)
+
+    def save_page(self, html: str) -> None:
+        """The user's edit of the page replaces the generated one."""
+        write_atomic(self.folder / PAGE, html, overwrite=True)
+        self._update(edited=True)
+
+    def fail(self, message: str, status: str = "failed") -> None:
+        self._close_stream()
+        self._update(status=status, finished=time.time(), error=message)
+
+
+class History:
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or history_dir()
+
+    def start(self, shot: Screenshot, settings: dict[str, Any]) -> HistoryEntry:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        folder = self.root / f"{stamp}-{uuid.uuid4().hex[:6]}"
+        folder.mkdir(parents=True)
+        write_atomic(folder / SCREENSHOT, shot.png)
+        entry = HistoryEntry(folder)
+        entry._update(status="running", created=time.time(), source=shot.source,
+                      width=shot.width, height=shot.height, dpr=shot.device_pixel_ratio,
+                      settings=settings)
+        return entry
+
+    def entries(self) -> list[HistoryEntry]:
+        if not self.root.is_dir():
+            return []
+        folders = [p for p in self.root.iterdir() if (p / SCREENSHOT).is_file()]
+        return [HistoryEntry(p) for p in sorted(folders, reverse=True)]
+
+    def delete(self, entry: HistoryEntry) -> None:
+        entry._close_stream()
+        shutil.rmtree(entry.folder, ignore_errors=True)

@@ -1,0 +1,144 @@
+"""The clone and the original together: the live preview, side by side, an onion-skin overlay
+with a slider, and the difference heatmap, all zoomed and scrolled in step, with the scores
+in a small badge."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.image_view import ImageView, Placeholder, ViewSync
+
+if TYPE_CHECKING:
+    from app.review import Review
+
+SCORE_HELP = (
+    "<b>Similarity</b> (0–1, 1 = identical) sums up how close the clone's render is to the "
+    "screenshot: the mean of its structure (SSIM), the share of pixels that match and the "
+    "share of the screenshot's content that matches.<br>Above 0.9: a close clone; 0.7–0.9: "
+    "right layout, details differ; below 0.5: a different page.<br><br>"
+    "<b>SSIM</b>: structural similarity. <b>Pixels differing</b>: share of pixels whose colour "
+    "visibly differs (anti-aliasing ignored)."
+)
+
+
+def _qimage(rgb: object) -> QImage:
+    import numpy as np
+
+    a = np.ascontiguousarray(rgb)
+    h, w = a.shape[:2]
+    return QImage(a.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+class ScoreBadge(QLabel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ScoreBadge")
+        self.setToolTip(SCORE_HELP)
+        self.clear_score()
+
+    def clear_score(self) -> None:
+        self.setText("no score yet")
+        self.setProperty("level", "none")
+        self._restyle()
+
+    def set_score(self, similarity: float, ssim: float, mismatch: float) -> None:
+        self.setText(f"similarity {similarity:.2f}  ·  SSIM {ssim:.2f}  ·  "
+                     f"{mismatch:.1%} pixels differ")
+        level = "good" if similarity >= 0.9 else "fair" if similarity >= 0.7 else "poor"
+        self.setProperty("level", level)
+        self._restyle()
+
+    def _restyle(self) -> None:
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+
+class ComparePane(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tabs = QTabWidget()
+        self.preview = ImageView()
+        self.original = ImageView()
+        self.clone = ImageView()
+        self.overlay = ImageView()
+        self.heatmap = ImageView()
+        self.sync = ViewSync([self.preview, self.original, self.clone, self.overlay,
+                              self.heatmap], self)
+
+        self.preview_box = Placeholder(self.preview, "The rendered page shows here, updated "
+                                       "while the HTML streams in.")
+        side = QWidget()
+        row = QHBoxLayout(side)
+        row.setContentsMargins(0, 0, 0, 0)
+        for title, view in (("Original", self.original), ("Clone", self.clone)):
+            col = QVBoxLayout()
+            label = QLabel(title)
+            label.setObjectName("PaneTitle")
+            col.addWidget(label)
+            col.addWidget(view)
+            row.addLayout(col)
+        onion = QWidget()
+        col = QVBoxLayout(onion)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.overlay)
+        self.slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=50)
+        self.slider.setToolTip("Left: the original; right: the clone")
+        self.slider.valueChanged.connect(self._blend)
+        slider_row = QHBoxLayout()
+        slider_row.addWidget(QLabel("Original"))
+        slider_row.addWidget(self.slider)
+        slider_row.addWidget(QLabel("Clone"))
+        col.addLayout(slider_row)
+        self.tabs.addTab(self.preview_box, "Preview")
+        self.tabs.addTab(side, "Side by side")
+        self.tabs.addTab(onion, "Overlay")
+        self.tabs.addTab(self.heatmap, "Differences")
+        self.badge = ScoreBadge()
+        header = QHBoxLayout()
+        title = QLabel("Clone")
+        title.setObjectName("PaneTitle")
+        header.addWidget(title)
+        header.addStretch(1)
+        header.addWidget(self.badge)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(self.tabs)
+        self._clone_picture: QImage | None = None
+
+    def show_original(self, png: bytes) -> None:
+        self.original.set_picture(png)
+        self.overlay.set_picture(png)
+        self.badge.clear_score()
+        for view in (self.clone, self.heatmap, self.preview):
+            view.set_picture(None)
+        self.overlay.set_overlay(None, 0)
+        self.preview_box.show_view(False)
+
+    def show_render(self, rgb: object) -> None:
+        image = _qimage(rgb)
+        self.preview.set_picture(image)
+        self.preview_box.show_view(True)
+        self.clone.set_picture(image)
+        self._clone_picture = image
+        self._blend()
+
+    def show_review(self, review: Review, heat: object) -> None:
+        self.show_render(review.rendered.rgb)
+        comparison = review.comparison
+        self.heatmap.set_picture(_qimage(heat))
+        self.badge.set_score(comparison.similarity, comparison.ssim, comparison.pixel_mismatch)
+
+    def _blend(self) -> None:
+        self.overlay.set_overlay(self._clone_picture, self.slider.value() / 100)

@@ -1,0 +1,135 @@
+"""Zoomable, pannable picture views whose zoom and scroll can be kept in step."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QImage, QPainter, QPixmap, QWheelEvent
+from PySide6.QtWidgets import (
+    QGraphicsPixmapItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QLabel,
+    QStackedLayout,
+    QWidget,
+)
+
+
+def to_pixmap(picture: QImage | QPixmap | bytes) -> QPixmap:
+    if isinstance(picture, QPixmap):
+        return picture
+    if isinstance(picture, bytes):
+        pixmap = QPixmap()
+        pixmap.loadFromData(picture)
+        return pixmap
+    return QPixmap.fromImage(picture)
+
+
+class ImageView(QGraphicsView):
+    """One picture; Ctrl+wheel zooms, dragging pans. ``zoomed`` reports the new scale."""
+
+    zoomed = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.item = QGraphicsPixmapItem()
+        self.item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self.scene().addItem(self.item)
+        self.overlay = QGraphicsPixmapItem()  # a second picture on top (onion skin)
+        self.overlay.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self.scene().addItem(self.overlay)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self._fitted = True
+
+    def has_picture(self) -> bool:
+        return not self.item.pixmap().isNull()
+
+    def set_picture(self, picture: QImage | QPixmap | bytes | None) -> None:
+        pixmap = to_pixmap(picture) if picture is not None else QPixmap()
+        first = not self.has_picture()
+        self.item.setPixmap(pixmap)
+        self.scene().setSceneRect(self.item.boundingRect())
+        if first or self._fitted:
+            self.fit()
+
+    def set_overlay(self, picture: QImage | QPixmap | bytes | None, opacity: float) -> None:
+        self.overlay.setPixmap(to_pixmap(picture) if picture is not None else QPixmap())
+        self.overlay.setOpacity(opacity)
+
+    def fit(self) -> None:
+        if self.has_picture():
+            self.fitInView(self.item, Qt.AspectRatioMode.KeepAspectRatio)
+            self._fitted = True
+            self.zoomed.emit(self.transform().m11())
+
+    def set_scale(self, scale: float) -> None:
+        if abs(self.transform().m11() - scale) > 1e-6:
+            self.resetTransform()
+            self.scale(scale, scale)
+            self._fitted = False
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            factor = 1.25 if event.angleDelta().y() > 0 else 0.8
+            self.set_scale(self.transform().m11() * factor)
+            self.zoomed.emit(self.transform().m11())
+        else:
+            super().wheelEvent(event)
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        if self._fitted:
+            self.fit()
+
+
+class ViewSync(QObject):
+    """Keeps several ImageViews at the same zoom and scroll position."""
+
+    def __init__(self, views: list[ImageView], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.views = views
+        self._busy = False
+        for view in views:
+            view.zoomed.connect(lambda s, v=view: self._zoom(v, s))
+            view.horizontalScrollBar().valueChanged.connect(
+                lambda value, v=view: self._scroll(v, value, horizontal=True))
+            view.verticalScrollBar().valueChanged.connect(
+                lambda value, v=view: self._scroll(v, value, horizontal=False))
+
+    def _zoom(self, source: ImageView, scale: float) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        for view in self.views:
+            if view is not source:
+                view.set_scale(scale)
+                view._fitted = source._fitted
+        self._busy = False
+
+    def _scroll(self, source: ImageView, value: int, horizontal: bool) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        for view in self.views:
+            if view is not source:
+                bar = view.horizontalScrollBar() if horizontal else view.verticalScrollBar()
+                bar.setValue(value)
+        self._busy = False
+
+
+class Placeholder(QWidget):
+    """A view with a hint shown until it has a picture."""
+
+    def __init__(self, view: QWidget, hint: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = view
+        self.hint = QLabel(hint, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.hint.setObjectName("Hint")
+        self._stack = QStackedLayout(self)
+        self._stack.addWidget(self.hint)
+        self._stack.addWidget(view)
+
+    def show_view(self, shown: bool = True) -> None:
+        self._stack.setCurrentIndex(1 if shown else 0)

@@ -1,0 +1,138 @@
+"""Where screenshots come in: a drop zone (files, or image data from a browser), and the
+history of earlier runs to reopen or delete."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.history import HistoryEntry
+
+DROP_HINT = "Drop a screenshot here\nor paste one (Ctrl+V), or open a file (Ctrl+O)"
+
+
+def image_from_mime(mime: QMimeData) -> tuple[Path | bytes, str] | str:
+    """What a drop or paste carries: (a local file or PNG bytes, a name), or why it is no
+    image."""
+    if mime.hasUrls():
+        urls = mime.urls()
+        local = [u for u in urls if u.isLocalFile()]
+        if local:
+            path = Path(local[0].toLocalFile())
+            return path, path.name
+        return (f"{urls[0].toString()[:80]} is a web address; drag the picture itself, or "
+                "save it and open the file.")
+    if mime.hasImage():
+        image = mime.imageData()
+        if isinstance(image, QImage) and not image.isNull():
+            data = QByteArray()
+            buffer = QBuffer(data)
+            buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+            image.save(buffer, "PNG")
+            return bytes(data.data()), "pasted image"
+    if mime.hasText():
+        return "That is text, not an image. Drop or paste a screenshot (PNG, JPEG, WebP…)."
+    return "That holds no image. Drop or paste a screenshot (PNG, JPEG, WebP…)."
+
+
+class DropZone(QFrame):
+    """Shows the current screenshot, or how to give one."""
+
+    received = Signal(object)  # the MIME data of a drop
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("DropZone")
+        self.setAcceptDrops(True)
+        self.setMinimumSize(220, 160)
+        self.label = QLabel(DROP_HINT, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.label)
+        self._pixmap = QPixmap()
+
+    def show_screenshot(self, png: bytes | None) -> None:
+        self._pixmap = QPixmap()
+        if png:
+            self._pixmap.loadFromData(png)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        if self._pixmap.isNull():
+            self.label.setPixmap(QPixmap())
+            self.label.setText(DROP_HINT)
+        else:
+            self.label.setPixmap(self._pixmap.scaled(
+                self.label.size() - QSize(8, 8), Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation))
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._refresh()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() or event.mimeData().hasImage():
+            self.setProperty("hover", True)
+            self.style().polish(self)
+            event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event: object) -> None:
+        self.setProperty("hover", False)
+        self.style().polish(self)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.setProperty("hover", False)
+        self.style().polish(self)
+        self.received.emit(event.mimeData())
+        event.acceptProposedAction()
+
+
+class HistoryPane(QListWidget):
+    """Earlier runs, newest first: double-click to reopen, right-click to delete."""
+
+    reopen = Signal(object)  # HistoryEntry
+    delete = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("HistoryPane")
+        self.setIconSize(QSize(64, 40))
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
+        self.itemActivated.connect(
+            lambda item: self.reopen.emit(item.data(Qt.ItemDataRole.UserRole)))
+
+    def show_entries(self, entries: list[HistoryEntry]) -> None:
+        self.clear()
+        for entry in entries:
+            meta = entry.meta
+            when = time.strftime("%d %b %H:%M", time.localtime(meta.get("created", 0)))
+            score = f" · {meta['similarity']:.2f}" if "similarity" in meta else ""
+            name = Path(str(meta.get("source", "screenshot"))).name
+            item = QListWidgetItem(QIcon(str(entry.screenshot_path)),
+                                   f"{name}\n{when} · {meta.get('status', '?')}{score}")
+            item.setData(Qt.ItemDataRole.UserRole, entry)
+            self.addItem(item)
+
+    def _menu(self, pos: object) -> None:
+        item = self.itemAt(pos)  # type: ignore[arg-type]
+        if item is None:
+            return
+        entry = item.data(Qt.ItemDataRole.UserRole)
+        menu = QMenu(self)
+        menu.addAction("Reopen", lambda: self.reopen.emit(entry))
+        menu.addAction("Delete", lambda: self.delete.emit(entry))
+        menu.exec(self.mapToGlobal(pos))  # type: ignore[arg-type]

@@ -1,0 +1,155 @@
+"""Settings: the model files (or a model server) and how to run them, checked before they are
+kept. They go to the one settings file the command line reads too."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.settings import Settings, save_settings, settings_path
+from inference.config import CACHE_TYPES
+from inference.errors import ShotCloneError
+
+
+class _FileField(QWidget):
+    def __init__(self, value: str, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edit = QLineEdit(value)
+        self.edit.setPlaceholderText("a .gguf file")
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(lambda: self._choose(title))
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.edit, 1)
+        row.addWidget(browse)
+
+    def _choose(self, title: str) -> None:
+        start = str(Path(self.edit.text()).parent) if self.edit.text() else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, title, start, "GGUF models (*.gguf)")
+        if path:
+            self.edit.setText(path)
+
+    def text(self) -> str:
+        return self.edit.text().strip()
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("ShotClone settings")
+        self.setMinimumWidth(560)
+        self.settings = settings
+        s = settings
+
+        local = QGroupBox("Local model")
+        form = QFormLayout(local)
+        self.model = _FileField(s.model, "Choose the model")
+        self.mmproj = _FileField(s.mmproj, "Choose the vision projector (mmproj)")
+        self.gpu_layers = QSpinBox(minimum=-1, maximum=999, specialValueText="auto")
+        self.gpu_layers.setValue(-1 if s.gpu_layers == "auto" else int(s.gpu_layers))
+        self.gpu_layers.setToolTip("Layers on the GPU; auto puts them all there when this "
+                                   "llama.cpp build can offload")
+        self.n_ctx = QSpinBox(minimum=2048, maximum=262144, singleStep=1024, value=s.n_ctx)
+        self.flash_attn = QCheckBox("Flash attention", checked=s.flash_attn)
+        self.cache_type = QComboBox()
+        self.cache_type.addItems(list(CACHE_TYPES))
+        self.cache_type.setCurrentText(s.cache_type)
+        self.image_tokens = QSpinBox(minimum=64, maximum=4096, value=s.image_tokens)
+        self.image_tokens.setToolTip("Most tokens the screenshot may take; more reads small "
+                                     "text better")
+        form.addRow("Model", self.model)
+        form.addRow("Vision projector", self.mmproj)
+        form.addRow("GPU layers", self.gpu_layers)
+        form.addRow("Context (tokens)", self.n_ctx)
+        form.addRow("", self.flash_attn)
+        form.addRow("KV-cache type", self.cache_type)
+        form.addRow("Image token budget", self.image_tokens)
+
+        remote = QGroupBox("Or a model server (OpenAI-compatible)")
+        rform = QFormLayout(remote)
+        self.endpoint = QLineEdit(s.endpoint, placeholderText="http://127.0.0.1:8080/v1")
+        self.endpoint_model = QLineEdit(s.endpoint_model, placeholderText="(the server's own)")
+        rform.addRow("Endpoint", self.endpoint)
+        rform.addRow("Model name", self.endpoint_model)
+        rform.addRow(QLabel("The API key is read from SHOTCLONE_API_KEY or OPENAI_API_KEY."))
+
+        sampling = QGroupBox("Writing")
+        sform = QFormLayout(sampling)
+        self.temperature = QDoubleSpinBox(minimum=0.0, maximum=2.0, singleStep=0.1,
+                                          value=s.temperature)
+        self.max_tokens = QSpinBox(minimum=256, maximum=131072, singleStep=512,
+                                   value=s.max_tokens)
+        self.seed = QSpinBox(minimum=-1, maximum=2**31 - 1, value=s.seed,
+                             specialValueText="random")
+        sform.addRow("Temperature", self.temperature)
+        sform.addRow("Max tokens", self.max_tokens)
+        sform.addRow("Seed", self.seed)
+
+        self.error = QLabel(wordWrap=True)
+        self.error.setObjectName("DialogError")
+        self.error.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
+                                   QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for w in (local, remote, sampling, self.error):
+            layout.addWidget(w)
+        layout.addWidget(QLabel(f"Saved in {settings_path()}"))
+        layout.addWidget(buttons)
+
+    def chosen(self) -> Settings:
+        layers = self.gpu_layers.value()
+        return replace(
+            self.settings, model=self.model.text(), mmproj=self.mmproj.text(),
+            gpu_layers="auto" if layers < 0 else layers, n_ctx=self.n_ctx.value(),
+            flash_attn=self.flash_attn.isChecked(), cache_type=self.cache_type.currentText(),
+            image_tokens=self.image_tokens.value(), endpoint=self.endpoint.text().strip(),
+            endpoint_model=self.endpoint_model.text().strip(),
+            temperature=round(self.temperature.value(), 2), max_tokens=self.max_tokens.value(),
+            seed=self.seed.value())
+
+    def check(self, settings: Settings) -> str | None:
+        """Why these settings cannot work, or None."""
+        try:
+            if settings.endpoint:
+                from inference.remote import RemoteConfig
+
+                RemoteConfig(endpoint=settings.endpoint)
+                return None
+            from inference.gguf import inspect_pair
+
+            config = settings.engine_config()
+            inspect_pair(config.model, config.mmproj)
+        except ShotCloneError as e:
+            return str(e)
+        return None
+
+    def accept(self) -> None:
+        chosen = self.chosen()
+        problem = self.check(chosen)
+        if problem:
+            self.error.setText(problem)
+            self.error.show()
+            return
+        save_settings(chosen)
+        self.settings = chosen
+        super().accept()

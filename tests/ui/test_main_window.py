@@ -1,0 +1,269 @@
+"""The desktop app, driven like a user drives it: real widgets, real drops, the real pipeline
+with the tiny model, real Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QKeySequence
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from app.settings import Settings, load_settings
+from app.ui.main_window import MainWindow
+from app.ui.settings_dialog import SettingsDialog
+
+Make = Callable[[], MainWindow]
+RUN_S = 60_000
+
+
+def drop(widget: object, mime: QMimeData) -> None:
+    """A real drag-enter and drop, as the window system delivers them."""
+    pos = QPointF(20, 20)
+    actions = Qt.DropAction.CopyAction
+    enter = QDragEnterEvent(QPoint(20, 20), actions, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    event = QDropEvent(pos, actions, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+def file_mime(path: Path) -> QMimeData:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    return mime
+
+
+def wait_done(qtbot: object, w: MainWindow) -> None:
+    qtbot.waitUntil(lambda: w.review is not None and not w.running, timeout=RUN_S)  # type: ignore[attr-defined]
+
+
+def test_drop_a_png_generate_and_compare(make_main_window: Make, qtbot: object,
+                                         screens: Path, tiny_settings: Settings) -> None:
+    w = make_main_window()
+    drop(w.drop_zone, file_mime(screens / "sb-admin-login.png"))
+    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
+    assert (w.shot.width, w.shot.height) == (1280, 800)
+    assert w.compare.original.has_picture()
+    w.generate_action.trigger()
+    wait_done(qtbot, w)
+    html = w.code.toPlainText()
+    assert html.startswith("<!DOCTYPE html>")
+    assert w.token_label.text() == "200 tokens" and "tok/s" in w.speed_label.text()
+    for view in (w.compare.preview, w.compare.clone, w.compare.heatmap, w.compare.original):
+        assert view.has_picture()
+    assert w.compare.badge.text().startswith("similarity 0.")
+    assert "similarity" in w.compare.badge.toolTip().lower()
+    entry = w.history.entries()[0]
+    assert entry.meta["status"] == "done" and entry.meta["stats"]["completion_tokens"] == 200
+    qtbot.waitUntil(lambda: (entry.folder / "scores.json").is_file())  # saved off the UI thread  # type: ignore[attr-defined]
+    for name in ("screenshot.png", "stream.txt", "page.html", "render.png", "diff.png",
+                 "scores.json"):
+        assert (entry.folder / name).is_file(), name
+    assert json.loads((entry.folder / "scores.json").read_text())["similarity"] < 0.6
+    assert "ready" in w.model_status.text() and "CPU" in w.model_status.text()
+
+
+def test_drop_raw_image_data(make_main_window: Make, qtbot: object) -> None:
+    w = make_main_window()
+    image = QImage(300, 200, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.darkCyan)
+    mime = QMimeData()
+    mime.setImageData(image)
+    drop(w.drop_zone, mime)
+    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
+    assert (w.shot.width, w.shot.height) == (300, 200) and w.shot.source == "pasted image"
+    assert w.generate_action.isEnabled()
+
+
+def test_paste_from_the_clipboard(make_main_window: Make, qtbot: object) -> None:
+    w = make_main_window()
+    image = QImage(120, 90, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.yellow)
+    QGuiApplication.clipboard().setImage(image)
+    w.paste_action.trigger()
+    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
+    assert w.shot.width == 120
+
+
+def test_things_that_are_not_images(make_main_window: Make, qtbot: object,
+                                    tmp_path: Path) -> None:
+    w = make_main_window()
+    text = QMimeData()
+    text.setText("hello")
+    w.accept_mime(text)
+    assert w.banner.isVisible() and "text, not an image" in w.banner.message.text()
+    notes = tmp_path / "notes.png"
+    notes.write_text("not really a png")
+    drop(w.drop_zone, file_mime(notes))
+    qtbot.waitUntil(lambda: "notes.png is not an image" in w.banner.message.text())  # type: ignore[attr-defined]
+    assert w.banner.level == "error" and w.shot is None
+    web = QMimeData()
+    web.setUrls([QUrl("https://example.com/shot.png")])
+    w.accept_mime(web)
+    assert "web address" in w.banner.message.text()
+
+
+def test_export_is_atomic_and_asks_before_replacing(
+        make_main_window: Make, qtbot: object, ui_png: Path, tmp_path: Path,
+        tiny_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    w = make_main_window()
+    w.open_image(ui_png)
+    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
+    w.generate()
+    wait_done(qtbot, w)
+    target = tmp_path / "out" / "clone.html"
+    target.parent.mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    w.export_all_action.trigger()
+    qtbot.waitUntil(target.is_file)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: (tmp_path / "out" / "clone-diff.png").is_file())  # type: ignore[attr-defined]
+    assert target.read_text() == w.code.toPlainText()
+    assert (tmp_path / "out" / "clone-render.png").is_file()
+    target.write_text("my own edits")
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.No)
+    assert w.export() is None
+    assert target.read_text() == "my own edits"
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    w.export()
+    qtbot.waitUntil(lambda: target.read_text() != "my own edits")  # type: ignore[attr-defined]
+    assert not list(target.parent.glob(".clone.html.*"))
+
+
+def long_run_settings(tiny_model: tuple[Path, Path]) -> Settings:
+    from app.settings import save_settings
+
+    s = Settings(model=str(tiny_model[0]), mmproj=str(tiny_model[1]), n_ctx=32768,
+                 max_tokens=30000, seed=1)
+    save_settings(s)
+    return s
+
+
+def test_stop_during_a_run_keeps_what_was_written(
+        make_main_window: Make, qtbot: object, ui_png: Path,
+        tiny_model: tuple[Path, Path]) -> None:
+    long_run_settings(tiny_model)
+    w = make_main_window()
+    w.open_image(ui_png)
+    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
+    w.generate()
+    qtbot.waitUntil(lambda: w._tokens > 50, timeout=RUN_S)  # type: ignore[attr-defined]
+    assert w.stop_action.isEnabled() and w.stop_action.shortcut() == QKeySequence("Esc")
+    w.stop_action.trigger()
+    qtbot.waitUntil(lambda: not w.running, timeout=RUN_S)  # type: ignore[attr-defined]
+    assert w.phase.text().startswith("Stopped after")
+    assert w._tokens < 30000 and w.code.toPlainText()
+    entry = w.history.entries()[0]
+    assert entry.meta["status"] == "stopped"
+    assert (entry.folder / "stream.txt").read_text() == "".join(w._streamed)
+    assert w.backend.worker is not None and w.backend.worker.alive  # the model stays loaded
+
+
+def test_a_worker_crash_is_shown_and_the_next_run_works(
+        make_main_window: Make, qtbot: object, ui_png: Path,
+        tiny_model: tuple[Path, Path]) -> None:
+    long_run_settings(tiny_model)
+    w = make_main_window()
+    w.open_image(ui_png)
+    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
+    w.generate()
+    qtbot.waitUntil(lambda: w._tokens > 20, timeout=RUN_S)  # type: ignore[attr-defined]
+    os.kill(w.backend.worker.pid, signal.SIGSEGV)  # as a CUDA fault would
+    qtbot.waitUntil(lambda: not w.running, timeout=RUN_S)  # type: ignore[attr-defined]
+    assert w.banner.isVisible() and w.banner.level == "error"
+    assert "crashed" in w.banner.message.text() and "SIGSEGV" in w.banner.message.text()
+    assert w.history.entries()[0].meta["status"] == "failed"
+    w.settings = Settings(**{**w.settings.__dict__, "max_tokens": 50})
+    w.generate()
+    wait_done(qtbot, w)
+    assert w.token_label.text() == "50 tokens"
+
+
+def test_closing_during_a_run_stops_it_cleanly(make_main_window: Make, qtbot: object,
+                                               ui_png: Path,
+                                               tiny_model: tuple[Path, Path]) -> None:
+    long_run_settings(tiny_model)
+    w = make_main_window()
+    w.open_image(ui_png)
+    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
+    w.generate()
+    qtbot.waitUntil(lambda: w._tokens > 20, timeout=RUN_S)  # type: ignore[attr-defined]
+    pid = w.backend.worker.pid
+    w.close()
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=RUN_S)  # type: ignore[attr-defined]
+    assert w.backend is None and not Path(f"/proc/{pid}").exists()
+
+
+def test_editing_the_html_re_renders(make_main_window: Make, qtbot: object, ui_png: Path,
+                                     tiny_settings: Settings) -> None:
+    w = make_main_window()
+    w.open_image(ui_png)
+    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
+    w.generate()
+    wait_done(qtbot, w)
+    before = w.review.comparison.similarity
+    w.code.setPlainText("<html><body style='margin:0;background:#f8f9fc'>"
+                        "<div style='height:48px;background:#4e73df'></div></body></html>")
+    qtbot.waitUntil(lambda: w.review.comparison.similarity != before, timeout=RUN_S)  # type: ignore[attr-defined]
+    assert w.review.comparison.similarity > before
+    assert w.history.entries()[0].meta.get("edited") is True
+
+
+def test_settings_are_checked_and_survive_a_restart(make_main_window: Make, qtbot: object,
+                                                    tiny_model: tuple[Path, Path]) -> None:
+    w = make_main_window()
+    dialog = SettingsDialog(w.settings, w)
+    qtbot.addWidget(dialog)  # type: ignore[attr-defined]
+    dialog.model.edit.setText(str(tiny_model[0]))
+    dialog.accept()  # no projector: refused, and the dialog says why
+    assert not dialog.error.isHidden() and "text-only model" in dialog.error.text()
+    dialog.mmproj.edit.setText(str(tiny_model[1]))
+    dialog.n_ctx.setValue(8192)
+    dialog.temperature.setValue(0.7)
+    dialog.gpu_layers.setValue(0)
+    dialog.accept()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    saved = load_settings()
+    assert (saved.model, saved.n_ctx, saved.temperature, saved.gpu_layers) == (
+        str(tiny_model[0]), 8192, 0.7, 0)
+    again = make_main_window()
+    assert again.settings == saved
+    assert Path(str(tiny_model[0])).stem in again.model_status.text()
+
+
+def test_history_reopens_a_run(make_main_window: Make, qtbot: object, ui_png: Path,
+                               tiny_settings: Settings) -> None:
+    w = make_main_window()
+    w.open_image(ui_png)
+    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
+    w.generate()
+    wait_done(qtbot, w)
+    page = w.code.toPlainText()
+    w.close()
+    later = make_main_window()
+    assert later.history_pane.count() == 1
+    item = later.history_pane.item(0)
+    later.history_pane.itemActivated.emit(item)
+    qtbot.waitUntil(lambda: later.review is not None, timeout=RUN_S)  # type: ignore[attr-defined]
+    assert later.code.toPlainText() == page
+    assert later.compare.badge.text().startswith("similarity")
+    later.delete_entry(later.history.entries()[0])
+    assert later.history_pane.count() == 0
+
+
+def test_shortcuts(make_main_window: Make) -> None:
+    w = make_main_window()
+    assert w.generate_action.shortcut() == QKeySequence("Ctrl+Return")
+    assert w.export_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Save)
+    assert w.open_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
+    assert w.paste_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Paste)
+    assert not w.generate_action.isEnabled()  # nothing to clone yet
