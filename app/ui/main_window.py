@@ -508,6 +508,8 @@ class MainWindow(QMainWindow):
             return
         if self.entry is not None:
             self.entry.save_page(text)
+        if self.banner.level in ("warning", "info"):
+            self.banner.hide()  # about the model's answer, which the user has now replaced
         self._render(text, compare=True, tag="edit")
 
     # --------------------------------------------------------------------------- output
