@@ -25,6 +25,7 @@ from inference.backend import Backend
 from inference.errors import Cancelled, ShotCloneError
 from inference.gguf import inspect_pair
 from inference.remote import RemoteConfig
+from inference.vram import auto_plan
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -85,6 +86,8 @@ def _backends(args: argparse.Namespace,
     if debug_ubatch:
         config = replace(config, debug_ubatch=int(debug_ubatch))
     inspect_pair(config.model, config.mmproj)  # bad model files are refused before any job
+    config, explanation = auto_plan(config)
+    print(f"gpu: {explanation}", file=sys.stderr)
     kind = "in-process" if args.in_process else "worker"
     return [("local model", lambda: make_backend(kind, config=config))]
 
@@ -215,6 +218,56 @@ def cmd_demo(args: argparse.Namespace) -> int:
         str(mmproj), "--ctx", "4096", "--max-tokens", "300", "--seed", "1"]))
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from app.doctor import report
+
+    for line in report():
+        print(line)
+    return 0
+
+
+def cmd_models_list(args: argparse.Namespace) -> int:
+    from app.doctor import model_folders
+    from inference.catalog import catalog
+    from inference.discovery import find_models
+
+    found = find_models(model_folders())
+    if not found:
+        print("No models found on this machine.", file=sys.stderr)
+    for m in found:
+        print(f"{m.name}\t{m.info.quant}\t{m.info.size_bytes / 1e9:.1f} GB\t"
+              f"{'vision' if m.sees_images else 'text only'}\t{m.source}\t{m.path}"
+              f"{chr(9) + str(m.mmproj) if m.mmproj else ''}")
+    print("\nIn the catalog (shotclone models pull NAME):", file=sys.stderr)
+    for entry in catalog():
+        print(f"  {entry.name}{' (default)' if entry.default else ''}: {entry.title} "
+              f"from {entry.repo}", file=sys.stderr)
+    return 0
+
+
+def cmd_models_pull(args: argparse.Namespace) -> int:
+    from app.progress import download_bar
+    from app.settings import save_settings
+    from inference.catalog import default_entry, find_entry
+    from inference.download import download, plan
+
+    entry = find_entry(args.name) if args.name else default_entry()
+    folder = Path(args.dir) if args.dir else data_dir() / "models" / entry.repo.replace("/", "--")
+    p = plan(entry, folder)
+    print(f"{entry.title}: {', '.join(f.name for f in p.files)} "
+          f"({p.total / 1e9:.2f} GB) into {folder}", file=sys.stderr)
+    with download_bar() as bar:
+        model, mmproj = download(p, bar)
+    print(f"verified against the Hub's SHA-256: {model.name}, {mmproj.name}", file=sys.stderr)
+    settings = load_settings()
+    if args.use or not (settings.model or settings.endpoint):
+        save_settings(settings.updated(model=str(model), mmproj=str(mmproj)))
+        print(f"set as the model in {settings_path()}", file=sys.stderr)
+    print(model)
+    print(mmproj)
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from app.ui import run_app  # Qt loads only here: the other commands run without it
 
@@ -269,6 +322,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, metavar="DPR",
                    help="device pixel ratio of the screenshot (default: from the file, else 1)")
     p.set_defaults(run=cmd_diff)
+
+    p = sub.add_parser("doctor", help="say what this machine really has",
+                       description="llama.cpp's build and GPU support, GPUs and free memory, "
+                                   "the browser, settings and the models found.")
+    p.set_defaults(run=cmd_doctor)
+
+    models = sub.add_parser("models", help="find, list and download models")
+    msub = models.add_subparsers(dest="models_command", metavar="COMMAND", required=True)
+    p = msub.add_parser("list", help="models on this machine, and the catalog",
+                        description="Models found in LM Studio's folder, the Hugging Face "
+                                    "cache, llama.cpp's cache and ShotClone's own folder, each "
+                                    "with its vision projector; then the catalog.")
+    p.set_defaults(run=cmd_models_list)
+    p = msub.add_parser("pull", help="download a catalog model",
+                        description="Download a model and its projector from the Hugging Face "
+                                    "Hub (HF_ENDPOINT selects another server), resuming an "
+                                    "interrupted download and checking each file's SHA-256.")
+    p.add_argument("name", nargs="?", metavar="NAME",
+                   help="a catalog name (default: the default model)")
+    p.add_argument("--dir", metavar="DIR", help="where to put the files (default: ShotClone's "
+                   "models folder)")
+    p.add_argument("--use", action="store_true",
+                   help="make it the model in the settings (done anyway when none is set)")
+    p.set_defaults(run=cmd_models_pull)
 
     p = sub.add_parser("app", help="open the desktop app (also: shotclone with no command)",
                        description="Open the ShotClone window, with IMAGE loaded if given.")

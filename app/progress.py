@@ -3,11 +3,12 @@ stdout or files, progress never does. On a non-terminal the live line stays quie
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
 import time
-from collections.abc import Iterable
-from typing import TextIO
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TextIO
 
 from app.events import (
     CloneResult,
@@ -97,3 +98,32 @@ def summary(result: CloneResult, out: str) -> str:
     if result.finish_reason == "length":
         parts.append("stopped at --max-tokens, the page was closed off")
     return ", ".join(parts)
+
+
+@contextlib.contextmanager
+def download_bar(stream: TextIO | None = None) -> Iterator[Callable[[Any], None]]:
+    """A terminal progress bar for downloads: bytes, percent, speed and time left."""
+    out = stream or sys.stderr
+    live = out.isatty()
+    last = [0.0]
+
+    def show(p: Any) -> None:
+        now = time.monotonic()
+        if not live or (now - last[0] < _REFRESH_S and p.done < p.total):
+            return
+        last[0] = now
+        width = max(20, shutil.get_terminal_size((80, 20)).columns - 1)
+        share = p.done / p.total if p.total else 1.0
+        eta = f"{p.eta_s:.0f} s left" if p.eta_s is not None else ""
+        text = (f" {share:6.1%}  {p.done / 1e9:.2f}/{p.total / 1e9:.2f} GB  "
+                f"{p.speed / 1e6:.1f} MB/s  {eta}")
+        bar_width = max(10, width - len(text) - 2)
+        filled = round(bar_width * share)
+        out.write("\r[" + "#" * filled + "." * (bar_width - filled) + "]" + text)
+        out.flush()
+
+    try:
+        yield show
+    finally:
+        if live:
+            out.write("\n")

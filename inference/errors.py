@@ -86,3 +86,19 @@ def error_types() -> dict[str, type[ShotCloneError]]:
         found[cls.__name__] = cls
         pending.extend(cls.__subclasses__())
     return found
+
+
+class DownloadFailed(ShotCloneError):
+    """A model could not be fetched; what was fetched so far is kept for the next try."""
+
+    exit_code = 5
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class NotEnoughDisk(DownloadFailed):
+    def __init__(self, message: str, *, needed: int, free: int) -> None:
+        super().__init__(message)
+        self.needed, self.free = needed, free

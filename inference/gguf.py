@@ -42,11 +42,22 @@ class GGUFInfo:
     context_length: int | None = None
     head_count: int | None = None
     head_count_kv: int | None = None
+    key_length: int | None = None
+    value_length: int | None = None
+    key_length_swa: int | None = None
+    value_length_swa: int | None = None
+    sliding_window: int | None = None
+    swa_pattern: tuple[bool, ...] = ()  # per layer: True for a sliding-window layer
+    vocab_size: int | None = None
+    feed_forward_length: int | None = None
     chat_template: str | None = None
     # vision projectors (architecture "clip")
     projector_type: str | None = None
     projection_dim: int | None = None
     has_vision_encoder: bool = False
+    layer_bytes: tuple[int, ...] = ()  # weights of each repeating layer, blk.N.*
+    output_bytes: int = 0  # the output (logits) matrix; token_embd's size when tied
+    other_bytes: int = 0  # everything else: token embeddings, norms, rope tables
 
     @property
     def is_projector(self) -> bool:
@@ -67,6 +78,31 @@ def _scalar(reader: GGUFReader, key: str) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def _array(reader: GGUFReader, key: str) -> list[Any]:
+    field = reader.get_field(key)
+    if field is None or not field.types or field.types[0] != GGUFValueType.ARRAY:
+        return []
+    return [field.parts[i].tolist()[0] for i in field.data]
+
+
+def _tensor_split(reader: GGUFReader, n_layer: int) -> tuple[tuple[int, ...], int, int]:
+    layers = [0] * n_layer
+    output = other = embed = 0
+    for t in reader.tensors:
+        name, size = t.name, int(t.n_bytes)
+        if name.startswith("blk."):
+            index = int(name.split(".")[1])
+            if index < n_layer:
+                layers[index] += size
+                continue
+        if name == "output.weight":
+            output = size
+        elif name == "token_embd.weight":
+            embed = size
+        other += size
+    return tuple(layers), output or embed, other
 
 
 def _quant_name(file_type: int | None) -> str | None:
@@ -115,6 +151,9 @@ def read_gguf(path: Path | str) -> GGUFInfo:
     def key(name: str) -> Any:
         return _scalar(reader, f"{arch}.{name}")
 
+    n_layer = key("block_count") or 0
+    layer_bytes, output_bytes, other_bytes = _tensor_split(reader, n_layer)
+    tokens = reader.get_field("tokenizer.ggml.tokens")
     return GGUFInfo(
         path=path,
         size_bytes=size,
@@ -128,6 +167,16 @@ def read_gguf(path: Path | str) -> GGUFInfo:
         context_length=key("context_length"),
         head_count=key("attention.head_count"),
         head_count_kv=key("attention.head_count_kv"),
+        key_length=key("attention.key_length"),
+        value_length=key("attention.value_length"),
+        key_length_swa=key("attention.key_length_swa"),
+        value_length_swa=key("attention.value_length_swa"),
+        sliding_window=key("attention.sliding_window"),
+        swa_pattern=tuple(bool(b) for b in
+                          _array(reader, f"{arch}.attention.sliding_window_pattern")),
+        vocab_size=len(tokens.data) if tokens is not None else None,
+        feed_forward_length=key("feed_forward_length"),
+        layer_bytes=layer_bytes, output_bytes=output_bytes, other_bytes=other_bytes,
         chat_template=_scalar(reader, "tokenizer.chat_template") or None,
         projector_type=_scalar(reader, "clip.projector_type"),
         projection_dim=_scalar(reader, "clip.vision.projection_dim"),

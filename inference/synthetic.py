@@ -46,6 +46,7 @@ class Gemma4Shape:
     vision_dim: int = 32
     pos_table: int = 1120  # most patches per image side the position tables cover
     f16: bool = False
+    vocab_size: int = 0  # pad the vocabulary to this size with unused tokens (real: 262144)
 
     @property
     def swa_pattern(self) -> list[bool]:
@@ -55,7 +56,7 @@ class Gemma4Shape:
 TINY = Gemma4Shape()
 
 
-def _vocab() -> tuple[list[str], list[int]]:
+def _vocab(size: int = 0) -> tuple[list[str], list[int]]:
     chars = [chr(c) for c in range(33, 127)]
     tokens = list(CONTROL_TOKENS)
     types = [TokenType.CONTROL] * len(tokens)
@@ -67,6 +68,9 @@ def _vocab() -> tuple[list[str], list[int]]:
         if t not in tokens:
             tokens.append(t)
             types.append(TokenType.NORMAL)
+    padding = max(0, size - len(tokens))
+    tokens += [f"<unused{i}>" for i in range(padding)]
+    types += [TokenType.UNUSED] * padding
     return tokens, [int(t) for t in types]
 
 
@@ -80,7 +84,7 @@ def write_text_model(path: Path, shape: Gemma4Shape = TINY, seed: int = 0, *,
                      chat_template: str | None = CHAT_TEMPLATE) -> Path:
     """``chat_template`` None writes a model without one, as old conversions are."""
     rng = np.random.default_rng(seed)
-    tokens, types = _vocab()
+    tokens, types = _vocab(shape.vocab_size)
     n_vocab = len(tokens)
     w = GGUFWriter(str(path), "gemma4")
     w.add_name(f"synthetic-gemma4-{shape.n_layer}L-{shape.n_embd}")
@@ -127,6 +131,7 @@ def write_text_model(path: Path, shape: Gemma4Shape = TINY, seed: int = 0, *,
     # llama-cpp-python's streaming detokenizer stalls for seconds.
     out = rng.normal(0.0, 0.5, size=(n_vocab, shape.n_embd)).astype(np.float32)
     out[: len(CONTROL_TOKENS) + 256] = 0.0
+    out[[i for i, t in enumerate(types) if t == TokenType.UNUSED]] = 0.0
     w.add_tensor("output.weight", out.astype(np.float16) if f16 else out)
     w.add_tensor("output_norm.weight", np.ones(shape.n_embd, np.float32))
     w.add_tensor("rope_freqs.weight", np.ones(shape.head_dim // 2, np.float32))

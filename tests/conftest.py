@@ -64,3 +64,24 @@ def ui_png(tmp_path: Path) -> Path:
     path = tmp_path / "ui.png"
     path.write_bytes(make_ui_png())
     return path
+
+
+@pytest.fixture
+def fake_hub(tiny_model: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """A local server speaking the Hub's API, holding the tiny model as test-org/tiny-GGUF;
+    HF_ENDPOINT points at it."""
+    from tests.inference.hub import FakeHub, Repo
+
+    model, mmproj = (p.read_bytes() for p in tiny_model)
+    server = FakeHub(repos={"test-org/tiny-GGUF": Repo(files={
+        "README.md": b"# tiny",
+        "tiny-Q4_K_M.gguf": model,
+        "tiny-Q8_0.gguf": model,
+        "mmproj-tiny-F32.gguf": mmproj,
+        "mmproj-tiny-F16.gguf": mmproj,
+    })})
+    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    yield server
+    server.close()

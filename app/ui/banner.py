@@ -3,6 +3,8 @@ technical details one click away."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
@@ -21,6 +23,10 @@ class Banner(QFrame):
         self.setObjectName("Banner")
         self.message = QLabel(wordWrap=True, textInteractionFlags=(
             Qt.TextInteractionFlag.TextSelectableByMouse))
+        self.action_button = QPushButton()
+        self.action_button.hide()
+        self._action: Callable[[], None] | None = None
+        self.action_button.clicked.connect(lambda: self._action() if self._action else None)
         self.details_button = QPushButton("Details", flat=True)
         self.details_button.setCheckable(True)
         close = QPushButton("✕", flat=True)
@@ -32,6 +38,7 @@ class Banner(QFrame):
         self.details_button.toggled.connect(self.details.setVisible)
         row = QHBoxLayout()
         row.addWidget(self.message, 1)
+        row.addWidget(self.action_button)
         row.addWidget(self.details_button)
         row.addWidget(close)
         layout = QVBoxLayout(self)
@@ -44,7 +51,8 @@ class Banner(QFrame):
     def level(self) -> str:
         return str(self.property("level"))
 
-    def show_message(self, text: str, level: str = "error", details: str = "") -> None:
+    def show_message(self, text: str, level: str = "error", details: str = "",
+                     action: tuple[str, Callable[[], None]] | None = None) -> None:
         self.setProperty("level", level)
         self.style().unpolish(self)
         self.style().polish(self)
@@ -52,4 +60,7 @@ class Banner(QFrame):
         self.details.setPlainText(details)
         self.details_button.setVisible(bool(details))
         self.details_button.setChecked(False)
+        self._action = action[1] if action else None
+        self.action_button.setText(action[0] if action else "")
+        self.action_button.setVisible(action is not None)
         self.show()

@@ -88,8 +88,9 @@ class MainWindow(QMainWindow):
         self._update_actions()
         if not self.settings.model and not self.settings.endpoint:
             self.banner.show_message(
-                "No model is set yet. Open Settings (Ctrl+,) and choose a vision model and its "
-                "projector (mmproj), or a model server.", "info")
+                "No model is set yet: use one already on this machine, download the "
+                "recommended one, or choose the files.", "info",
+                action=("Set up a model…", self.open_model_setup))
 
     # ------------------------------------------------------------------------ building
 
@@ -128,9 +129,11 @@ class MainWindow(QMainWindow):
                                      "Open the page in your web browser")
         self.settings_action = action("Settings…", "Ctrl+,", self.open_settings,
                                       "Model, GPU and writing settings")
+        self.models_action = action("Models…", "Ctrl+M", self.open_model_setup,
+                                    "Use a model found on this machine, or download one")
         for a in (self.open_action, self.paste_action, None, self.generate_action,
                   self.stop_action, None, self.export_action, self.copy_action,
-                  self.browser_action, None, self.settings_action):
+                  self.browser_action, None, self.models_action, self.settings_action):
             tb.addSeparator() if a is None else tb.addAction(a)
         spacer = QWidget()
         spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding,
@@ -218,6 +221,7 @@ class MainWindow(QMainWindow):
                   self.browser_action):
             a.setEnabled(has_page)
         self.settings_action.setEnabled(not self.running)
+        self.models_action.setEnabled(not self.running)
 
     def _show_model_state(self, state: str, detail: str = "") -> None:
         s = self.settings
@@ -287,7 +291,7 @@ class MainWindow(QMainWindow):
         self._set_phase("Opening the screenshot…")
         run_in_thread(lambda: load_screenshot(source, device_pixel_ratio=device_pixel_ratio,
                                               name=name),
-                      self.set_screenshot, self._on_open_failed)
+                      self.set_screenshot, self._on_open_failed, owner=self)
 
     def _on_open_failed(self, error: Exception) -> None:
         self._set_phase("Ready", busy=False)
@@ -324,22 +328,21 @@ class MainWindow(QMainWindow):
             self.backend = make_backend("remote", config=RemoteConfig(
                 endpoint=s.endpoint, model=s.endpoint_model or None))
         else:
-            config = s.engine_config()
-            self._warn_cpu_only(config)
-            self.backend = make_backend("worker", config=config)
-        self._backend_key = key
-        return self.backend
-
-    def _warn_cpu_only(self, config: Any) -> None:
-        if isinstance(config.gpu_layers, int) and config.gpu_layers > 0:
             from inference.engine import gpu_offload_supported
+            from inference.vram import auto_plan
 
-            if not gpu_offload_supported():
+            config, explanation = auto_plan(s.engine_config())
+            self.model_status.setToolTip(explanation)
+            if isinstance(config.gpu_layers, int) and config.gpu_layers > 0 \
+                    and not gpu_offload_supported():
                 self.banner.show_message(
                     f"You asked for {config.gpu_layers} GPU layers, but this llama.cpp was "
                     "built for the CPU only, so the model runs on the CPU. Run "
                     "scripts/setup.sh again on a machine with the CUDA toolkit (or Metal, or "
                     "Vulkan) to build a GPU-enabled llama.cpp.", "warning")
+            self.backend = make_backend("worker", config=config)
+        self._backend_key = key
+        return self.backend
 
     def generate(self) -> None:
         if self.shot is None or self.running:
@@ -490,7 +493,8 @@ class MainWindow(QMainWindow):
         if self.entry is not None:
             entry, review = self.entry, outcome.review
             run_in_thread(lambda: entry.save_review(review), lambda _: self.refresh_history(),
-                          lambda e: self.show_error(e, "Could not save the run's pictures"))
+                          lambda e: self.show_error(e, "Could not save the run's pictures"),
+                          owner=self)
         c = outcome.review.comparison
         took = f" in {time.monotonic() - self._started:.0f} s" if request.tag == "final" else ""
         self._set_phase(f"Done{took}: similarity {c.similarity:.2f}. Edit the HTML to refine it, "
@@ -551,7 +555,7 @@ class MainWindow(QMainWindow):
             return target
 
         run_in_thread(write, lambda p: self._set_phase(f"Exported {p}", busy=False),
-                      lambda e: self.show_error(e, "Could not export"))
+                      lambda e: self.show_error(e, "Could not export"), owner=self)
         return target
 
     def copy_html(self) -> None:
@@ -563,6 +567,15 @@ class MainWindow(QMainWindow):
         page = folder / "page.html"
         page.write_text(self.code.toPlainText(), encoding="utf-8")
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(page)))
+
+    def open_model_setup(self) -> None:
+        from app.ui.model_setup import ModelSetupDialog
+
+        dialog = ModelSetupDialog(self.settings, self)
+        if dialog.exec() and dialog.chosen is not None:
+            self.settings = dialog.chosen
+            self._show_model_state("not loaded")
+            self.banner.hide()
 
     def open_settings(self) -> None:
         from app.ui.settings_dialog import SettingsDialog
@@ -594,7 +607,8 @@ class MainWindow(QMainWindow):
             if html:
                 self._render(html, compare=True, tag="reopen")
 
-        run_in_thread(load, show, lambda e: self.show_error(e, "Could not reopen that run"))
+        run_in_thread(load, show, lambda e: self.show_error(e, "Could not reopen that run"),
+                      owner=self)
 
     def delete_entry(self, entry: HistoryEntry) -> None:
         if entry is self.entry and self.running:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 
@@ -31,14 +32,16 @@ _keep: set[_Relay] = set()  # relays live until their task reports
 
 
 def run_in_thread(fn: Callable[[], Any], on_done: Callable[[Any], None],
-                  on_error: Callable[[Exception], None]) -> None:
-    """Run ``fn`` on Qt's thread pool; ``on_done``/``on_error`` run on the UI thread."""
+                  on_error: Callable[[Exception], None], owner: QObject | None = None) -> None:
+    """Run ``fn`` on Qt's thread pool; ``on_done``/``on_error`` run on the UI thread, and not
+    at all once ``owner`` (the widget they update) is gone."""
     relay = _Relay()
     _keep.add(relay)
 
     def finish(callback: Callable[[Any], None], value: Any) -> None:
         _keep.discard(relay)
-        callback(value)
+        if owner is None or shiboken6.isValid(owner):
+            callback(value)
 
     relay.done.connect(lambda value: finish(on_done, value))
     relay.failed.connect(lambda error: finish(on_error, error))

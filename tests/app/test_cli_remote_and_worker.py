@@ -75,7 +75,7 @@ def test_a_crash_prints_a_clear_error_and_the_next_run_works(
     shot = str(screens / "sb-admin-login.png")
     assert main(["clone", shot, "-o", str(tmp_path / "a.html"), *args]) == 3
     err = capsys.readouterr().err
-    assert err.startswith("shotclone: error: The model worker crashed")
+    assert "\nshotclone: error: The model worker crashed" in err
     assert "SIGABRT" in err and "Traceback" not in err
     monkeypatch.delenv("SHOTCLONE_DEBUG_UBATCH")
     assert main(["clone", shot, "-o", str(tmp_path / "b.html"), *args]) == 0

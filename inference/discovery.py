@@ -1,0 +1,91 @@
+"""Vision models already on this machine: LM Studio's folder, the Hugging Face cache,
+llama.cpp's download cache and any folders the user adds, each model paired with a projector
+from its own folder whose projection width matches."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from inference.catalog import MMPROJ_PREFERENCE
+from inference.errors import ShotCloneError
+from inference.gguf import GGUFInfo, read_gguf
+
+MAX_DEPTH = 6
+
+
+def standard_folders() -> list[tuple[str, Path]]:
+    home = Path.home()
+    hf_home = Path(os.environ.get("HF_HOME", home / ".cache" / "huggingface"))
+    return [
+        ("LM Studio", home / ".lmstudio" / "models"),
+        ("LM Studio", home / ".cache" / "lm-studio" / "models"),
+        ("Hugging Face cache", Path(os.environ.get("HF_HUB_CACHE", hf_home / "hub"))),
+        ("llama.cpp cache", Path(os.environ.get("LLAMA_CACHE", home / ".cache" / "llama.cpp"))),
+    ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class FoundModel:
+    path: Path
+    info: GGUFInfo
+    mmproj: Path | None
+    source: str
+
+    @property
+    def name(self) -> str:
+        return self.info.display_name
+
+    @property
+    def sees_images(self) -> bool:
+        return self.mmproj is not None
+
+
+def _ggufs(root: Path) -> Iterable[Path]:
+    base = len(root.parts)
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        if len(Path(folder).parts) - base >= MAX_DEPTH:
+            dirs.clear()
+        for name in files:
+            split_part = "-of-" in name and "-00001-of-" not in name
+            if name.lower().endswith(".gguf") and not split_part:
+                yield Path(folder) / name
+
+
+def _rank(projector: GGUFInfo) -> int:
+    name = projector.path.name.upper()
+    return next((i for i, tag in enumerate(MMPROJ_PREFERENCE) if tag in name),
+                len(MMPROJ_PREFERENCE))
+
+
+def find_models(extra: Iterable[tuple[str, Path]] = ()) -> list[FoundModel]:
+    """Every loadable language model under the usual folders and ``extra`` (label, folder)."""
+    found: list[FoundModel] = []
+    seen: set[Path] = set()
+    for source, root in [*extra, *standard_folders()]:
+        if not root.is_dir():
+            continue
+        by_folder: dict[Path, list[GGUFInfo]] = {}
+        for path in _ggufs(root):
+            real = path.resolve()
+            if real in seen:
+                continue
+            seen.add(real)
+            try:
+                info = read_gguf(path)
+            except ShotCloneError:
+                continue  # damaged or partial files are not offered
+            by_folder.setdefault(path.parent, []).append(info)
+        for infos in by_folder.values():
+            projectors = sorted((i for i in infos if i.is_projector and i.has_vision_encoder),
+                                key=_rank)
+            for info in infos:
+                if info.is_projector:
+                    continue
+                match = next((p for p in projectors
+                              if p.projection_dim == info.embedding_length), None)
+                found.append(FoundModel(path=info.path, info=info, source=source,
+                                        mmproj=match.path if match else None))
+    return sorted(found, key=lambda m: (not m.sees_images, m.name.lower()))
