@@ -274,6 +274,12 @@ def cmd_app(args: argparse.Namespace) -> int:
     return run_app(Path(args.image) if getattr(args, "image", None) else None)
 
 
+def cmd_capture(args: argparse.Namespace) -> int:
+    from app.ui import run_app
+
+    return run_app(capture=True, clone=True if args.clone else None)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="shotclone",
@@ -346,6 +352,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--use", action="store_true",
                    help="make it the model in the settings (done anyway when none is set)")
     p.set_defaults(run=cmd_models_pull)
+
+    p = sub.add_parser("capture", help="drag a rectangle over the screen and open it in the app",
+                       description="Freeze the screen, drag a rectangle over what to clone "
+                                   "(Esc cancels), and open it in the app. Bind this to a "
+                                   "desktop shortcut where global hotkeys are not allowed "
+                                   "(Wayland); there it uses the desktop's screenshot portal.")
+    p.add_argument("--clone", action="store_true",
+                   help="start cloning at once (default: as set in Settings)")
+    p.set_defaults(run=cmd_capture)
 
     p = sub.add_parser("app", help="open the desktop app (also: shotclone with no command)",
                        description="Open the ShotClone window, with IMAGE loaded if given.")

@@ -46,7 +46,10 @@ def report() -> Iterator[str]:
         yield f"Browser: none. {e}"
     yield f"Settings: {settings_path()}"
     try:
+        from app.hotkey import describe
+
         s = load_settings()
+        yield f"  global hotkey: {describe(s.hotkey)}"
         if s.endpoint:
             yield f"  model server: {s.endpoint}"
         yield f"  model: {s.model or '(none set)'}"

@@ -38,3 +38,9 @@ class RenderFailed(ShotCloneError):
     """The browser could not render the page."""
 
     exit_code = 4
+
+
+class HotkeyUnavailable(ShotCloneError):
+    """The global hotkey cannot be registered: taken, malformed, or not allowed here."""
+
+    exit_code = 2

@@ -15,6 +15,8 @@ import platformdirs
 from inference.config import DEFAULT_IMAGE_TOKENS, EngineConfig
 from inference.errors import ConfigError, ModelNotFound
 
+DEFAULT_HOTKEY = "Ctrl+Alt+Shift+S"  # no desktop or common app binds this one
+
 
 def config_dir() -> Path:
     home = os.environ.get("SHOTCLONE_HOME")
@@ -45,6 +47,9 @@ class Settings:
     seed: int = -1  # -1: a new seed each run
     endpoint: str = ""  # an OpenAI-compatible server to use instead of the local model
     endpoint_model: str = ""
+    hotkey: str = DEFAULT_HOTKEY  # captures a screen region from any application
+    clone_after_capture: bool = True
+    keep_in_tray: bool = True  # closing the window leaves ShotClone in the tray
 
     def engine_config(self) -> EngineConfig:
         if not self.model:

@@ -6,18 +6,35 @@ import sys
 from pathlib import Path
 
 
-def run_app(image: Path | None = None) -> int:
+def run_app(image: Path | None = None, capture: bool = False,
+            clone: bool | None = None) -> int:
+    """The app; with ``capture``, the region overlay first (`shotclone capture`)."""
     from PySide6.QtWidgets import QApplication
 
+    from app.hotkey import on_wayland
     from app.ui.main_window import MainWindow, app_icon
+    from app.ui.shell import AppShell
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ShotClone")
     app.setOrganizationName("ShotClone")
     app.setStyle("Fusion")  # follows the system's light or dark scheme on every platform
     app.setWindowIcon(app_icon())
+    app.setQuitOnLastWindowClosed(False)  # the tray icon may keep it running
     window = MainWindow()
-    window.show()
-    if image is not None:
-        window.open_image(image)
+    shell = AppShell(window)
+    window.closed.connect(app.quit)
+    if capture and on_wayland():
+        from app.ui.portal import portal_screenshot
+
+        shell.quit_when_cancelled = True
+        portal_screenshot(shell.on_captured)  # the desktop asks the user for the region
+    elif capture:
+        shell.quit_when_cancelled = True
+        shell.start_capture(clone)
+    else:
+        window.show()
+        if image is not None:
+            window.open_image(image)
+    shell.register_hotkey()
     return app.exec()

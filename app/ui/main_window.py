@@ -9,7 +9,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -59,6 +59,9 @@ def app_icon() -> QIcon:
 
 
 class MainWindow(QMainWindow):
+    settings_changed = Signal()
+    closed = Signal()  # really closed, not hidden to the tray
+
     def __init__(self, history: History | None = None) -> None:
         super().__init__()
         self.setWindowTitle("ShotClone")
@@ -80,6 +83,8 @@ class MainWindow(QMainWindow):
         self._started = 0.0
         self._previewed = 0
         self._closing = False
+        self.hide_on_close = False  # set by the shell when a tray icon keeps the app running
+        self._generate_when_open = False
         self.settings = self._load_settings()
 
         self._build()
@@ -115,6 +120,8 @@ class MainWindow(QMainWindow):
                                   "Open a screenshot")
         self.paste_action = action("Paste", QKeySequence.StandardKey.Paste, self.paste,
                                    "Paste a screenshot from the clipboard")
+        self.capture_action = action("Capture", None, lambda: None,
+                                     "Drag a rectangle over any part of the screen")
         self.generate_action = action("Generate", "Ctrl+Return", self.generate,
                                       "Write the HTML for this screenshot")
         self.stop_action = action("Stop", "Esc", self.stop, "Stop writing")
@@ -131,7 +138,8 @@ class MainWindow(QMainWindow):
                                       "Model, GPU and writing settings")
         self.models_action = action("Models…", "Ctrl+M", self.open_model_setup,
                                     "Use a model found on this machine, or download one")
-        for a in (self.open_action, self.paste_action, None, self.generate_action,
+        for a in (self.open_action, self.paste_action, self.capture_action, None,
+                  self.generate_action,
                   self.stop_action, None, self.export_action, self.copy_action,
                   self.browser_action, None, self.models_action, self.settings_action):
             tb.addSeparator() if a is None else tb.addAction(a)
@@ -284,10 +292,11 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     def open_image(self, source: Path | bytes, name: str | None = None,
-                   device_pixel_ratio: float | None = None) -> None:
-        """Read a screenshot off the UI thread, then show it."""
+                   device_pixel_ratio: float | None = None, then_generate: bool = False) -> None:
+        """Read a screenshot off the UI thread, then show it (and clone it, if asked)."""
         from app.intake import load_screenshot
 
+        self._generate_when_open = then_generate
         self._set_phase("Opening the screenshot…")
         run_in_thread(lambda: load_screenshot(source, device_pixel_ratio=device_pixel_ratio,
                                               name=name),
@@ -310,6 +319,9 @@ class MainWindow(QMainWindow):
         self._set_phase(f"{Path(shot.source).name}: {shot.width}x{shot.height} px{scale}{notes}."
                         " Press Generate (Ctrl+Enter).", busy=False)
         self._update_actions()
+        if self._generate_when_open:
+            self._generate_when_open = False
+            self.generate()
 
     # --------------------------------------------------------------------------- a run
 
@@ -586,6 +598,7 @@ class MainWindow(QMainWindow):
             self._show_model_state("not loaded")
             if self.banner.level == "info":
                 self.banner.hide()
+            self.settings_changed.emit()
 
     # -------------------------------------------------------------------------- history
 
@@ -621,6 +634,10 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------------------- exit
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.hide_on_close and self.settings.keep_in_tray and not self._closing:
+            self.hide()  # the tray icon keeps ShotClone (and its hotkey) running
+            event.ignore()
+            return
         if self.running and self._runner is not None:
             self._closing = True  # stop first; the window closes when the run has ended
             self._runner.cancel()
@@ -639,3 +656,4 @@ class MainWindow(QMainWindow):
             self.backend.close()
             self.backend = None
         super().closeEvent(event)
+        self.closed.emit()

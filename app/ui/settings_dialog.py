@@ -103,6 +103,23 @@ class SettingsDialog(QDialog):
         sform.addRow("Max tokens", self.max_tokens)
         sform.addRow("Seed", self.seed)
 
+        capture = QGroupBox("Screen capture")
+        cform = QFormLayout(capture)
+        self.hotkey = QLineEdit(s.hotkey, placeholderText="Ctrl+Alt+Shift+S")
+        from app.hotkey import describe
+
+        self.hotkey_state = QLabel(f"In effect: {describe(s.hotkey)}", wordWrap=True)
+        self.hotkey.textChanged.connect(
+            lambda text: self.hotkey_state.setText(f"Will be: {describe(text)}"))
+        self.clone_after_capture = QCheckBox("Clone a capture at once",
+                                             checked=s.clone_after_capture)
+        self.keep_in_tray = QCheckBox("Keep running in the tray when the window closes",
+                                      checked=s.keep_in_tray)
+        cform.addRow("Global hotkey", self.hotkey)
+        cform.addRow("", self.hotkey_state)
+        cform.addRow("", self.clone_after_capture)
+        cform.addRow("", self.keep_in_tray)
+
         self.error = QLabel(wordWrap=True)
         self.error.setObjectName("DialogError")
         self.error.hide()
@@ -111,7 +128,7 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for w in (local, remote, sampling, self.error):
+        for w in (local, remote, sampling, capture, self.error):
             layout.addWidget(w)
         layout.addWidget(QLabel(f"Saved in {settings_path()}"))
         layout.addWidget(buttons)
@@ -125,11 +142,16 @@ class SettingsDialog(QDialog):
             image_tokens=self.image_tokens.value(), endpoint=self.endpoint.text().strip(),
             endpoint_model=self.endpoint_model.text().strip(),
             temperature=round(self.temperature.value(), 2), max_tokens=self.max_tokens.value(),
-            seed=self.seed.value())
+            seed=self.seed.value(), hotkey=self.hotkey.text().strip(),
+            clone_after_capture=self.clone_after_capture.isChecked(),
+            keep_in_tray=self.keep_in_tray.isChecked())
 
     def check(self, settings: Settings) -> str | None:
         """Why these settings cannot work, or None."""
         try:
+            from app.hotkey import parse_combo
+
+            parse_combo(settings.hotkey)
             if settings.endpoint:
                 from inference.remote import RemoteConfig
 

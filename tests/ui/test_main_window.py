@@ -227,14 +227,19 @@ def test_settings_are_checked_and_survive_a_restart(make_main_window: Make, qtbo
     dialog.accept()  # no projector: refused, and the dialog says why
     assert not dialog.error.isHidden() and "text-only model" in dialog.error.text()
     dialog.mmproj.edit.setText(str(tiny_model[1]))
+    dialog.hotkey.setText("S")
+    dialog.accept()  # a bare letter would steal typing: refused
+    assert "steal ordinary typing" in dialog.error.text()
+    dialog.hotkey.setText("ctrl+alt+shift+x")
+    assert "Ctrl+Alt+Shift+X" in dialog.hotkey_state.text()
     dialog.n_ctx.setValue(8192)
     dialog.temperature.setValue(0.7)
     dialog.gpu_layers.setValue(0)
     dialog.accept()
     assert dialog.result() == dialog.DialogCode.Accepted
     saved = load_settings()
-    assert (saved.model, saved.n_ctx, saved.temperature, saved.gpu_layers) == (
-        str(tiny_model[0]), 8192, 0.7, 0)
+    assert (saved.model, saved.n_ctx, saved.temperature, saved.gpu_layers, saved.hotkey) == (
+        str(tiny_model[0]), 8192, 0.7, 0, "ctrl+alt+shift+x")
     again = make_main_window()
     assert again.settings == saved
     assert Path(str(tiny_model[0])).stem in again.model_status.text()
