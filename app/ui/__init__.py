@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+
+from app.errors import BadInput
 
 
 def run_app(image: Path | None = None, capture: bool = False,
             clone: bool | None = None) -> int:
     """The app; with ``capture``, the region overlay first (`shotclone capture`)."""
+    if sys.platform.startswith("linux") and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+            or os.environ.get("QT_QPA_PLATFORM")):
+        raise BadInput("There is no screen to open the window on (neither DISPLAY nor "
+                       "WAYLAND_DISPLAY is set). On a machine without one, use "
+                       "`shotclone clone`, or try `shotclone demo`.")
     from PySide6.QtWidgets import QApplication
 
     from app.hotkey import on_wayland

@@ -139,24 +139,25 @@ def test_export_is_atomic_and_asks_before_replacing(
     assert not list(target.parent.glob(".clone.html.*"))
 
 
-def long_run_settings(tiny_model: tuple[Path, Path]) -> Settings:
+def writing_window(make: Make, qtbot: object, image: Path, tiny_model: tuple[Path, Path],
+                   tokens: int) -> MainWindow:
+    """A window in the middle of a long run (30,000 tokens asked for), ``tokens`` in."""
     from app.settings import save_settings
 
-    s = Settings(model=str(tiny_model[0]), mmproj=str(tiny_model[1]), n_ctx=32768,
-                 max_tokens=30000, seed=1)
-    save_settings(s)
-    return s
+    save_settings(Settings(model=str(tiny_model[0]), mmproj=str(tiny_model[1]), n_ctx=32768,
+                           max_tokens=30000, seed=1))
+    w = make()
+    w.open_image(image)
+    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
+    w.generate()
+    qtbot.waitUntil(lambda: w._tokens > tokens, timeout=RUN_S)  # type: ignore[attr-defined]
+    return w
 
 
 def test_stop_during_a_run_keeps_what_was_written(
         make_main_window: Make, qtbot: object, ui_png: Path,
         tiny_model: tuple[Path, Path]) -> None:
-    long_run_settings(tiny_model)
-    w = make_main_window()
-    w.open_image(ui_png)
-    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
-    w.generate()
-    qtbot.waitUntil(lambda: w._tokens > 50, timeout=RUN_S)  # type: ignore[attr-defined]
+    w = writing_window(make_main_window, qtbot, ui_png, tiny_model, 50)
     assert w.stop_action.isEnabled() and w.stop_action.shortcut() == QKeySequence("Esc")
     w.stop_action.trigger()
     qtbot.waitUntil(lambda: not w.running, timeout=RUN_S)  # type: ignore[attr-defined]
@@ -171,12 +172,7 @@ def test_stop_during_a_run_keeps_what_was_written(
 def test_a_worker_crash_is_shown_and_the_next_run_works(
         make_main_window: Make, qtbot: object, ui_png: Path,
         tiny_model: tuple[Path, Path]) -> None:
-    long_run_settings(tiny_model)
-    w = make_main_window()
-    w.open_image(ui_png)
-    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
-    w.generate()
-    qtbot.waitUntil(lambda: w._tokens > 20, timeout=RUN_S)  # type: ignore[attr-defined]
+    w = writing_window(make_main_window, qtbot, ui_png, tiny_model, 20)
     os.kill(w.backend.worker.pid, signal.SIGSEGV)  # as a CUDA fault would
     qtbot.waitUntil(lambda: not w.running, timeout=RUN_S)  # type: ignore[attr-defined]
     assert w.banner.isVisible() and w.banner.level == "error"
@@ -191,12 +187,7 @@ def test_a_worker_crash_is_shown_and_the_next_run_works(
 def test_closing_during_a_run_stops_it_cleanly(make_main_window: Make, qtbot: object,
                                                ui_png: Path,
                                                tiny_model: tuple[Path, Path]) -> None:
-    long_run_settings(tiny_model)
-    w = make_main_window()
-    w.open_image(ui_png)
-    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
-    w.generate()
-    qtbot.waitUntil(lambda: w._tokens > 20, timeout=RUN_S)  # type: ignore[attr-defined]
+    w = writing_window(make_main_window, qtbot, ui_png, tiny_model, 20)
     pid = w.backend.worker.pid
     w.close()
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=RUN_S)  # type: ignore[attr-defined]
