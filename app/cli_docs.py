@@ -10,8 +10,15 @@ from app.cli import build_parser
 
 
 def _help(parser: argparse.ArgumentParser) -> str:
+    columns = os.environ.get("COLUMNS")
     os.environ["COLUMNS"] = "100"  # the same wrapping wherever it is generated
-    return parser.format_help().replace(os.path.expanduser("~"), "~")
+    try:
+        return parser.format_help().replace(os.path.expanduser("~"), "~")
+    finally:
+        if columns is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = columns
 
 
 def reference() -> str:
