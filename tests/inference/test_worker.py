@@ -189,3 +189,14 @@ def test_caller_killed_with_sigkill_leaves_no_worker(tmp_path: Path, ui_png: Pat
     os.kill(caller.pid, signal.SIGKILL)
     caller.wait()
     assert gone(worker_pid, reaped=False)
+
+
+def test_a_worker_killed_mid_answer_is_reported_as_such(backend: WorkerBackend) -> None:
+    """What the out-of-memory killer does: SIGKILL, no warning, no log line."""
+    with pytest.raises(WorkerCrashed, match="SIGKILL; often the out-of-memory killer") as e:
+        for ev in backend.stream(request(max_tokens=200_000)):
+            if isinstance(ev, TokenText) and ev.n_tokens == 3:
+                os.kill(backend.worker.pid, signal.SIGKILL)  # type: ignore[union-attr]
+    assert "while writing" in str(e.value) and e.value.returncode == -signal.SIGKILL
+    assert isinstance(list(backend.stream(request()))[-1], GenerationDone)
+    assert backend.starts == 2
