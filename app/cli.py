@@ -88,8 +88,7 @@ def _backends(args: argparse.Namespace,
     inspect_pair(config.model, config.mmproj)  # bad model files are refused before any job
     config, explanation = auto_plan(config)
     print(f"gpu: {explanation}", file=sys.stderr)
-    kind = "in-process" if args.in_process else "worker"
-    return [("local model", lambda: make_backend(kind, config=config))]
+    return [("local model", lambda: make_backend("worker", config=config))]
 
 
 def _report_results(result: CloneResult, out: Path, report: Path | None, verbose: bool) -> None:
@@ -313,7 +312,6 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--endpoint-model", metavar="NAME", help="the model to ask the server for")
     g.add_argument("--timeout", type=float, default=300.0, metavar="S",
                    help="longest wait for the server's next bytes (default: 300)")
-    p.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(run=cmd_clone)
 
     p = sub.add_parser("diff", help="render a page and compare it with a screenshot",

@@ -47,7 +47,8 @@ def review(renderer: Renderer, shot: Screenshot, html: str,
     return Review(rendered=rendered, comparison=compare(shot.image(), rendered.rgb, config))
 
 
-def _png(img: Any) -> bytes:
+def png_bytes(img: Any) -> bytes:
+    """A PIL image as PNG bytes."""
     buf = io.BytesIO()
     img.save(buf, "PNG", optimize=False)
     return buf.getvalue()
@@ -60,8 +61,8 @@ def write_report(folder: Path, shot: Screenshot, result: Review,
     scores = {**result.scores(), **(extra or {})}
     files = {
         "render.png": result.rendered.png,
-        "diff.png": _png(heatmap(original, result.comparison)),
-        "side_by_side.png": _png(side_by_side(original, rendered, result.comparison)),
+        "diff.png": png_bytes(heatmap(original, result.comparison)),
+        "side_by_side.png": png_bytes(side_by_side(original, rendered, result.comparison)),
         "scores.json": json.dumps(scores, indent=2) + "\n",
     }
     return [write_atomic(folder / name, data, overwrite=True) for name, data in files.items()]

@@ -557,12 +557,12 @@ class MainWindow(QMainWindow):
         def write() -> Path:
             from app.compare import heatmap
             from app.files import write_atomic
-            from app.review import _png
+            from app.review import png_bytes
 
             write_atomic(target, html, overwrite=True)
             if pictures and shot is not None:
                 write_atomic(pictures[0], review.rendered.png, overwrite=True)
-                write_atomic(pictures[1], _png(heatmap(shot.image(), review.comparison)),
+                write_atomic(pictures[1], png_bytes(heatmap(shot.image(), review.comparison)),
                              overwrite=True)
             return target
 
