@@ -137,8 +137,13 @@ class LocalEngine:
 
     @staticmethod
     def _failure(what: str, error: Exception) -> str:
-        log = "\n".join(llama_log.tail(8))
-        return f"llama.cpp could not {what}: {error}.\nLast lines of its log:\n{log}"
+        lines = llama_log.tail(8)
+        hint = ""
+        if any("out of memory" in line or "failed to allocate" in line for line in lines):
+            hint = (" The GPU ran out of memory: use --gpu-layers auto (or fewer layers), or a "
+                    "smaller --ctx.")
+        log = "\n".join(lines)
+        return f"llama.cpp could not {what}: {error}.{hint}\nLast lines of its log:\n{log}"
 
     def stream(self, request: GenerationRequest,
                cancel: CancelToken | None = None) -> Iterator[EngineEvent]:

@@ -150,10 +150,23 @@ def auto_plan(config: EngineConfig, gpus: list[Gpu] | None = None,
 
         offload = gpu_offload_supported()
     if config.gpu_layers != "auto":
-        if config.gpu_layers > 0 and not offload:
-            return config, (f"{config.gpu_layers} GPU layers asked for, but this llama.cpp "
-                            "build runs on the CPU only; `shotclone doctor` says how to fix it")
-        return config, f"{config.gpu_layers} GPU layers, as set"
+        asked = config.gpu_layers
+        if asked > 0 and not offload:
+            return config, (f"{asked} GPU layers asked for, but this llama.cpp build runs on "
+                            "the CPU only; `shotclone doctor` says how to fix it")
+        gpus = detect_gpus() if gpus is None and asked > 0 else gpus or []
+        if gpus:
+            gpu = max(gpus, key=lambda g: g.free)
+            plan = plan_offload(read_gguf(config.model),
+                                read_gguf(config.mmproj) if config.mmproj else None, gpu.free,
+                                n_ctx=config.n_ctx, n_ubatch=config.n_batch,
+                                cache_type=config.cache_type, gpu_name=gpu.name)
+            if asked > plan.gpu_layers and not plan.context_reduced:
+                return config, (f"{asked} GPU layers, as set, but only {plan.gpu_layers} fit "
+                                f"the {gpu.name}'s {gpu.free / 1e9:.1f} GB free at this "
+                                "context: loading may fail for lack of memory; --gpu-layers "
+                                "auto picks what fits")
+        return config, f"{asked} GPU layers, as set"
     if not offload:
         return replace(config, gpu_layers=0), ("running on the CPU: this llama.cpp build "
                                                "cannot use a GPU (see `shotclone doctor`)")

@@ -1,5 +1,6 @@
 """The GPU planner on generated GGUFs with given free-memory figures."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,16 @@ def test_auto_plan_on_this_machine_and_others(tiny_model: tuple[Path, Path]) -> 
     asked = EngineConfig(model=tiny_model[0], mmproj=tiny_model[1], gpu_layers=20)
     same, text = auto_plan(asked, offload=False)
     assert same.gpu_layers == 20 and "CPU only" in text and "shotclone doctor" in text
+
+
+def test_too_many_layers_asked_for_the_card_are_warned_about(
+        pair: tuple[GGUFInfo, GGUFInfo]) -> None:
+    model, mmproj = pair
+    free = exact_need(model, mmproj, 8192, 3) - MARGIN + 384 * MIB + 1000  # default margin
+    small = Gpu(name="GTX 1050", total=2 << 30, free=free, kind="cuda")
+    config = EngineConfig(model=model.path, mmproj=mmproj.path, n_ctx=8192, gpu_layers=8)
+    same, text = auto_plan(config, gpus=[small], offload=True)
+    assert same.gpu_layers == 8  # the user's choice stands, with a warning
+    assert "only 3 fit the GTX 1050" in text and "--gpu-layers auto" in text
+    _, text = auto_plan(replace(config, gpu_layers=2), gpus=[small], offload=True)
+    assert text == "2 GPU layers, as set"

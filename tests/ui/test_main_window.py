@@ -263,3 +263,23 @@ def test_shortcuts(make_main_window: Make) -> None:
     assert w.open_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
     assert w.paste_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Paste)
     assert not w.generate_action.isEnabled()  # nothing to clone yet
+
+
+def test_generate_through_a_model_server(make_main_window: Make, qtbot: object, ui_png: Path,
+                                         tiny_model: tuple[Path, Path]) -> None:
+    from app.settings import save_settings
+    from tests.inference.servers import LlamaServer
+
+    server = LlamaServer(*tiny_model)
+    try:
+        save_settings(Settings(endpoint=server.url, max_tokens=40, seed=1))
+        w = make_main_window()
+        assert w.model_status.text().startswith(f"Server {server.url}")
+        w.open_image(ui_png)
+        qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
+        w.generate()
+        wait_done(qtbot, w)
+        assert w.token_label.text() == "40 tokens"
+        assert w.history.entries()[0].meta["settings"]["endpoint"] == server.url
+    finally:
+        server.kill()
