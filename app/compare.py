@@ -89,7 +89,8 @@ def _yiq(a: np.ndarray) -> np.ndarray:
 def _yiq_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """pixelmatch's perceptual colour distance between YIQ pixels (or a pixel and one colour)."""
     d = a - b
-    return (d * d) @ _YIQ_WEIGHTS
+    np.square(d, out=d)
+    return d @ _YIQ_WEIGHTS
 
 
 @dataclass(frozen=True)
@@ -247,10 +248,12 @@ def compare(original: Image.Image | np.ndarray, render: Image.Image | np.ndarray
     common_mismatch = diff.sum() / (h * w)
     coverage = h * w / union
     structure = (max(mean_ssim, 0.0) * max(weighted_ssim, 0.0)) ** 0.5
-    background = _background(a_c)
-    content = _content(yiq_a, background, config.threshold) | \
-        _content(yiq_b, background, config.threshold)
-    content_agreement = 1.0 - (diff & content).sum() / max(1, content.sum())
+    content_agreement = 1.0
+    if diff.any():  # with no differing pixel, every content pixel agrees: skip the masks
+        background = _background(a_c)
+        content = _content(yiq_a, background, config.threshold) | \
+            _content(yiq_b, background, config.threshold)
+        content_agreement = 1.0 - (diff & content).sum() / max(1, content.sum())
     similarity = coverage * (structure + (1.0 - common_mismatch) + content_agreement) / 3
     return Comparison(
         similarity=float(similarity), ssim=mean_ssim, weighted_ssim=weighted_ssim,
