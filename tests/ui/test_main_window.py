@@ -45,6 +45,16 @@ def wait_done(qtbot: object, w: MainWindow) -> None:
     qtbot.waitUntil(lambda: w.review is not None and not w.running, timeout=RUN_S)  # type: ignore[attr-defined]
 
 
+def cloned_window(make: Make, qtbot: object, image: Path) -> MainWindow:
+    """A window that has opened ``image``, cloned it and compared the clone."""
+    w = make()
+    w.open_image(image)
+    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
+    w.generate()
+    wait_done(qtbot, w)
+    return w
+
+
 def test_drop_a_png_generate_and_compare(make_main_window: Make, qtbot: object,
                                          screens: Path, tiny_settings: Settings) -> None:
     w = make_main_window()
@@ -114,11 +124,7 @@ def test_things_that_are_not_images(make_main_window: Make, qtbot: object,
 def test_export_is_atomic_and_asks_before_replacing(
         make_main_window: Make, qtbot: object, ui_png: Path, tmp_path: Path,
         tiny_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    w = make_main_window()
-    w.open_image(ui_png)
-    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
-    w.generate()
-    wait_done(qtbot, w)
+    w = cloned_window(make_main_window, qtbot, ui_png)
     target = tmp_path / "out" / "clone.html"
     target.parent.mkdir()
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
@@ -196,11 +202,7 @@ def test_closing_during_a_run_stops_it_cleanly(make_main_window: Make, qtbot: ob
 
 def test_editing_the_html_re_renders(make_main_window: Make, qtbot: object, ui_png: Path,
                                      tiny_settings: Settings) -> None:
-    w = make_main_window()
-    w.open_image(ui_png)
-    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
-    w.generate()
-    wait_done(qtbot, w)
+    w = cloned_window(make_main_window, qtbot, ui_png)
     before = w.review.comparison.similarity
     w.code.setPlainText("<html><body style='margin:0;background:#f8f9fc'>"
                         "<div style='height:48px;background:#4e73df'></div></body></html>")
@@ -238,11 +240,7 @@ def test_settings_are_checked_and_survive_a_restart(make_main_window: Make, qtbo
 
 def test_history_reopens_a_run(make_main_window: Make, qtbot: object, ui_png: Path,
                                tiny_settings: Settings) -> None:
-    w = make_main_window()
-    w.open_image(ui_png)
-    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
-    w.generate()
-    wait_done(qtbot, w)
+    w = cloned_window(make_main_window, qtbot, ui_png)
     page = w.code.toPlainText()
     w.close()
     later = make_main_window()
