@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from app.settings import Settings, load_settings
 from app.ui.main_window import MainWindow
 from app.ui.settings_dialog import SettingsDialog
+from tests.ui.helpers import open_and_wait
 
 Make = Callable[[], MainWindow]
 RUN_S = 60_000
@@ -48,8 +49,7 @@ def wait_done(qtbot: object, w: MainWindow) -> None:
 def cloned_window(make: Make, qtbot: object, image: Path) -> MainWindow:
     """A window that has opened ``image``, cloned it and compared the clone."""
     w = make()
-    w.open_image(image)
-    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
+    open_and_wait(qtbot, w, image)
     w.generate()
     wait_done(qtbot, w)
     return w
@@ -153,8 +153,7 @@ def writing_window(make: Make, qtbot: object, image: Path, tiny_model: tuple[Pat
     save_settings(Settings(model=str(tiny_model[0]), mmproj=str(tiny_model[1]), n_ctx=32768,
                            max_tokens=30000, seed=1))
     w = make()
-    w.open_image(image)
-    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
+    open_and_wait(qtbot, w, image)
     w.generate()
     qtbot.waitUntil(lambda: w._tokens > tokens, timeout=RUN_S)  # type: ignore[attr-defined]
     return w
@@ -273,8 +272,7 @@ def test_generate_through_a_model_server(make_main_window: Make, qtbot: object, 
         save_settings(Settings(endpoint=server.url, max_tokens=40, seed=1))
         w = make_main_window()
         assert w.model_status.text().startswith(f"Server {server.url}")
-        w.open_image(ui_png)
-        qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
+        open_and_wait(qtbot, w, ui_png)
         w.generate()
         wait_done(qtbot, w)
         assert w.token_label.text() == "40 tokens"

@@ -12,6 +12,7 @@ from app.settings import Settings, load_settings, save_settings
 from app.ui.main_window import MainWindow
 from app.ui.model_setup import ModelSetupDialog
 from tests.inference.hub import FakeHub
+from tests.ui.helpers import open_and_wait
 
 
 @pytest.fixture
@@ -76,8 +77,7 @@ def test_gpu_layers_on_a_cpu_only_build_are_warned_about(
     save_settings(Settings(model=str(tiny_model[0]), mmproj=str(tiny_model[1]), n_ctx=4096,
                            max_tokens=20, gpu_layers=20))
     w = make_main_window()
-    w.open_image(ui_png)
-    qtbot.waitUntil(lambda: w.shot is not None)  # type: ignore[attr-defined]
+    open_and_wait(qtbot, w, ui_png)
     w.generate()
     assert w.banner.level == "warning" and "built for the CPU only" in w.banner.message.text()
     assert "scripts/setup.sh" in w.banner.message.text()
