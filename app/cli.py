@@ -13,13 +13,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from app import __version__
-from app.batch import JobSettings, Outcome, Target, clone_to_files, images_in, run_batch
 from app.errors import BadInput
-from app.events import CloneResult
 from app.intake import load_screenshot
+from app.job.batch import JobSettings, Outcome, Target, clone_to_files, images_in, run_batch
+from app.job.events import CloneResult
 from app.progress import follow, summary
-from app.render import Renderer
-from app.review import Review, review, write_report
+from app.review.render import Renderer
+from app.review.review import Review, review, write_report
 from app.settings import Settings, data_dir, load_settings, settings_path
 from inference.backend import Backend
 from inference.errors import Cancelled, ShotCloneError

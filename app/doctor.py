@@ -39,7 +39,7 @@ def report() -> Iterator[str]:
     else:
         yield "GPU: none found (no nvidia-smi, not Apple silicon): models run on the CPU"
     try:
-        from app.browser import find_browser
+        from app.review.browser import find_browser
 
         yield f"Browser: {find_browser()}"
     except ShotCloneError as e:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
-from app.events import (
+from app.job.events import (
     CloneResult,
     ImageRead,
     JobEvent,
@@ -20,7 +20,7 @@ from app.events import (
     StageStarted,
     TokenChunk,
 )
-from app.pipeline import unwrap
+from app.job.pipeline import unwrap
 
 _STAGE_TEXT = {
     "load": "loading model",

@@ -98,7 +98,7 @@ def _toml_value(value: object) -> str:
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write every setting as flat TOML, atomically (the file may be open in an editor too)."""
-    from app.files import write_atomic
+    from app.outputs.files import write_atomic
 
     lines = ["# ShotClone settings, shared by the app and the command line."]
     lines += [f"{f.name} = {_toml_value(getattr(settings, f.name))}" for f in fields(Settings)]

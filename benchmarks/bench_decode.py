@@ -15,9 +15,9 @@ from collections.abc import Sequence
 import llama_cpp
 from llama_cpp.llama_chat_format import MTMDChatHandler
 
-from app.events import TokenChunk
 from app.intake import load_screenshot
-from app.pipeline import CloneJob, run_clone, unwrap
+from app.job.events import TokenChunk
+from app.job.pipeline import CloneJob, run_clone, unwrap
 from assets import asset
 from benchmarks._models import DECODE_SHAPE, synthetic_pair
 from benchmarks._report import emit

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from app.compare import compare
 from app.intake import load_screenshot
-from app.render import Renderer
+from app.review.compare import compare
+from app.review.render import Renderer
 from benchmarks._report import ROOT, SHARED_SCREENS, emit, median_ms
 
 PAGE = ROOT / "benchmarks" / "pages" / "login.html"

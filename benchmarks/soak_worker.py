@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app.intake import load_screenshot
-from app.pipeline import CloneJob, clone
+from app.job.pipeline import CloneJob, clone
 from assets import asset
 from benchmarks._models import synthetic_pair
 from benchmarks._report import emit

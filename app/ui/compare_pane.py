@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from app.ui.image_view import ImageView, Placeholder, ViewSync
 
 if TYPE_CHECKING:
-    from app.review import Review
+    from app.review.review import Review
 
 SCORE_HELP = (
     "<b>Similarity</b> (0–1, 1 = identical) sums up how close the clone's render is to the "

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.history import HistoryEntry
+from app.outputs.history import HistoryEntry
 
 DROP_HINT = "Drop a screenshot here\nor paste one (Ctrl+V), or open a file (Ctrl+O)"
 

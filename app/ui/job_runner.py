@@ -1,4 +1,4 @@
-"""QtJobRunner: runs ``app.pipeline.run_clone`` on a thread of its own and re-emits each job
+"""QtJobRunner: runs ``app.job.pipeline.run_clone`` on a thread of its own and re-emits each job
 event on the UI thread. Widgets connect to its signals, never to the pipeline."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app.events import JobEvent, JobFailed, JobFinished
-from app.pipeline import CloneJob, run_clone
+from app.job.events import JobEvent, JobFailed, JobFinished
+from app.job.pipeline import CloneJob, run_clone
 from inference.cancel import CancelToken
 
 

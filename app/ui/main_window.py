@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.history import History, HistoryEntry
+from app.outputs.history import History, HistoryEntry
 from app.settings import Settings, load_settings
 from app.ui.banner import Banner
 from app.ui.code_pane import CodePane
@@ -40,8 +40,8 @@ from app.ui.threads import run_in_thread
 from inference.errors import ShotCloneError
 
 if TYPE_CHECKING:
-    from app.events import CloneResult, JobEvent, JobFailed
     from app.intake import Screenshot
+    from app.job.events import CloneResult, JobEvent, JobFailed
     from app.ui.job_runner import QtJobRunner
     from app.ui.render_service import RenderOutcome, RenderRequest, RenderService
 
@@ -359,7 +359,7 @@ class MainWindow(QMainWindow):
     def generate(self) -> None:
         if self.shot is None or self.running:
             return
-        from app.pipeline import CloneJob
+        from app.job.pipeline import CloneJob
         from app.ui.job_runner import QtJobRunner
 
         try:
@@ -400,7 +400,7 @@ class MainWindow(QMainWindow):
             self._runner.cancel()
 
     def on_job_event(self, ev: JobEvent) -> None:
-        from app.events import ImageRead, ModelReady, StageStarted, TokenChunk
+        from app.job.events import ImageRead, ModelReady, StageStarted, TokenChunk
 
         match ev:
             case StageStarted(stage="load"):
@@ -555,9 +555,9 @@ class MainWindow(QMainWindow):
         shot, review = self.shot, self.review
 
         def write() -> Path:
-            from app.compare import heatmap
-            from app.files import write_atomic
-            from app.review import png_bytes
+            from app.outputs.files import write_atomic
+            from app.review.compare import heatmap
+            from app.review.review import png_bytes
 
             write_atomic(target, html, overwrite=True)
             if pictures and shot is not None:

@@ -29,15 +29,15 @@ class RenderRequest:
 class RenderOutcome:
     """Everything the window shows, computed off the UI thread."""
 
-    rendered: Any  # app.render.Rendered
-    review: Any = None  # app.review.Review, when compared
+    rendered: Any  # app.review.render.Rendered
+    review: Any = None  # app.review.review.Review, when compared
     heatmap: Any = None  # RGB array of the differences, when compared
 
 
 def _render_one(renderer: Any, request: RenderRequest) -> RenderOutcome | None:
-    from app.compare import heatmap
-    from app.html import clean_model_output
-    from app.review import render_page, review
+    from app.page.html import clean_model_output
+    from app.review.compare import heatmap
+    from app.review.review import render_page, review
 
     html = request.html
     if request.repair:
@@ -53,7 +53,7 @@ def _render_one(renderer: Any, request: RenderRequest) -> RenderOutcome | None:
 
 
 def _render_loop(inbox: queue.Queue[RenderRequest | None], report: Any) -> None:
-    from app.render import Renderer
+    from app.review.render import Renderer
 
     renderer: Renderer | None = None
     try:

@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.render import Renderer
+from app.review.render import Renderer
 
 
 @pytest.fixture(scope="session")

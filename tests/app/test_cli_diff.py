@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from app.cli import main
-from app.render import Renderer
-from app.review import REPORT_FILES
+from app.review.render import Renderer
+from app.review.review import REPORT_FILES
 from tests.app.pages import card
 
 

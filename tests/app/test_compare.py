@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.compare import compare, heatmap, side_by_side
-from app.render import Renderer
+from app.review.compare import compare, heatmap, side_by_side
+from app.review.render import Renderer
 from tests.app.pages import card
 
 W, H = 800, 500

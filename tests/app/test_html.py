@@ -5,7 +5,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from app.html import NO_HTML_FLAG, clean_model_output, placeholder_uri
+from app.page.html import NO_HTML_FLAG, clean_model_output, placeholder_uri
 
 DOC = ("<!DOCTYPE html><html><head><title>Login</title><style>body{margin:0}</style></head>"
        "<body><h1>Welcome Back!</h1></body></html>")

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.browser import find_browser
 from app.errors import BrowserMissing
 from app.intake import load_screenshot
-from app.render import RenderConfig, Renderer, viewport_for
+from app.review.browser import find_browser
+from app.review.render import RenderConfig, Renderer, viewport_for
 from tests.app.pages import card
 
 
@@ -145,7 +145,7 @@ def test_browser_override_and_missing_browser(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.delenv("SHOTCLONE_BROWSER")
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path))
-    monkeypatch.setattr("app.browser._LINUX_PATHS", [])
+    monkeypatch.setattr("app.review.browser._LINUX_PATHS", [])
     with pytest.raises(BrowserMissing, match="apt install chromium"):
         find_browser()
 

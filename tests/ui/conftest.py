@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
-from app.history import History
+from app.outputs.history import History
 from app.settings import Settings, save_settings
 from app.ui.main_window import MainWindow
 

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from app.browser import find_browser
 from app.errors import RenderFailed
+from app.review.browser import find_browser
 
 _FLAGS = ["--disable-gpu", "--disable-background-networking", "--disable-component-update",
           "--disable-sync", "--no-first-run", "--disable-default-apps", "--mute-audio",

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.compare import CompareConfig, Comparison, compare, heatmap, side_by_side
-from app.files import write_atomic
 from app.intake import Screenshot
-from app.render import Rendered, Renderer
+from app.outputs.files import write_atomic
+from app.review.compare import CompareConfig, Comparison, compare, heatmap, side_by_side
+from app.review.render import Rendered, Renderer
 
 REPORT_FILES = ("render.png", "diff.png", "side_by_side.png", "scores.json")
 

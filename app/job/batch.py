@@ -11,12 +11,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from app.errors import BadInput
-from app.events import CloneResult, JobEvent
-from app.files import write_atomic
 from app.intake import load_screenshot
-from app.pipeline import CloneJob, run_clone
-from app.render import Renderer
-from app.review import write_report
+from app.job.events import CloneResult, JobEvent
+from app.job.pipeline import CloneJob, run_clone
+from app.outputs.files import write_atomic
+from app.review.render import Renderer
+from app.review.review import write_report
 from inference.backend import Backend
 from inference.cancel import CancelToken
 from inference.errors import Cancelled, ShotCloneError

@@ -7,9 +7,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from app.html import CleanHtml
 from app.intake import Screenshot
-from app.review import Review
+from app.page.html import CleanHtml
+from app.review.review import Review
 from inference.errors import ShotCloneError
 from inference.events import FinishReason, GenerationStats
 

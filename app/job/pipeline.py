@@ -7,8 +7,8 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from app.compare import compare
-from app.events import (
+from app.intake import Screenshot
+from app.job.events import (
     CloneResult,
     ImageRead,
     JobEvent,
@@ -18,10 +18,10 @@ from app.events import (
     StageStarted,
     TokenChunk,
 )
-from app.html import clean_model_output
-from app.intake import Screenshot
-from app.render import Renderer
-from app.review import Review, render_page
+from app.page.html import clean_model_output
+from app.review.compare import compare
+from app.review.render import Renderer
+from app.review.review import Review, render_page
 from inference.backend import Backend
 from inference.cancel import CancelToken
 from inference.config import GenerationRequest

@@ -12,13 +12,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from app.files import write_atomic
+from app.outputs.files import write_atomic
 from app.settings import data_dir
 
 if TYPE_CHECKING:  # the app lists its history at start-up: keep that light
-    from app.events import CloneResult
     from app.intake import Screenshot
-    from app.review import Review
+    from app.job.events import CloneResult
+    from app.review.review import Review
 
 SCREENSHOT, STREAM, PAGE, META = "screenshot.png", "stream.txt", "page.html", "meta.json"
 
@@ -85,7 +85,7 @@ class HistoryEntry:
 
     def save_review(self, review: Review) -> None:
         """Keep the render, the pictures and the scores of the page (final or edited)."""
-        from app.review import write_report
+        from app.review.review import write_report
 
         write_report(self.folder, self.screenshot(), review)
         self._update(similarity=review.comparison.similarity)

@@ -1,0 +1,1 @@
+"""The page the model wrote: html (extract, close, make self-contained)."""
