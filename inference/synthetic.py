@@ -5,11 +5,13 @@ not on the values of the weights. Their output is gibberish, by design."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
-from gguf import GGUFWriter, LlamaFileType, TokenType
+from gguf import GGML_QUANT_SIZES, GGMLQuantizationType, GGUFWriter, LlamaFileType, TokenType
 
 PATCH_PX = 48  # gemma4uv: patch_size 16 x merge 3, one token per 48x48 patch
 CHAT_TEMPLATE = (
@@ -80,15 +82,12 @@ def _weights(rng: np.random.Generator, shape: tuple[int, ...], f16: bool,
     return w.astype(np.float16) if f16 else w
 
 
-def write_text_model(path: Path, shape: Gemma4Shape = TINY, seed: int = 0, *,
-                     chat_template: str | None = CHAT_TEMPLATE) -> Path:
-    """``chat_template`` None writes a model without one, as old conversions are."""
-    rng = np.random.default_rng(seed)
-    tokens, types = _vocab(shape.vocab_size)
-    n_vocab = len(tokens)
+def _text_header(path: Path, shape: Gemma4Shape, tokens: list[str], types: list[int], *,
+                 name: str, file_type: int, chat_template: str | None) -> GGUFWriter:
+    """A writer holding every key llama.cpp's gemma4 loader reads; tensors are added after."""
     w = GGUFWriter(str(path), "gemma4")
-    w.add_name(f"synthetic-gemma4-{shape.n_layer}L-{shape.n_embd}")
-    w.add_file_type(LlamaFileType.MOSTLY_F16 if shape.f16 else LlamaFileType.ALL_F32)
+    w.add_name(name)
+    w.add_file_type(file_type)
     arch = "gemma4"
     w.add_uint32(f"{arch}.context_length", shape.n_ctx_train)
     w.add_uint32(f"{arch}.embedding_length", shape.n_embd)
@@ -112,7 +111,7 @@ def write_text_model(path: Path, shape: Gemma4Shape = TINY, seed: int = 0, *,
     w.add_tokenizer_model("gemma4")
     w.add_token_list(tokens)
     w.add_token_types(types)
-    w.add_token_scores([0.0] * n_vocab)
+    w.add_token_scores([0.0] * len(tokens))
     w.add_token_merges(_MERGES)
     w.add_bos_token_id(tokens.index("<bos>"))
     w.add_eos_token_id(tokens.index("<eos>"))
@@ -121,6 +120,19 @@ def write_text_model(path: Path, shape: Gemma4Shape = TINY, seed: int = 0, *,
     w.add_add_bos_token(True)
     if chat_template:
         w.add_chat_template(chat_template)
+    return w
+
+
+def write_text_model(path: Path, shape: Gemma4Shape = TINY, seed: int = 0, *,
+                     chat_template: str | None = CHAT_TEMPLATE) -> Path:
+    """``chat_template`` None writes a model without one, as old conversions are."""
+    rng = np.random.default_rng(seed)
+    tokens, types = _vocab(shape.vocab_size)
+    n_vocab = len(tokens)
+    w = _text_header(path, shape, tokens, types,
+                     name=f"synthetic-gemma4-{shape.n_layer}L-{shape.n_embd}",
+                     file_type=LlamaFileType.MOSTLY_F16 if shape.f16 else LlamaFileType.ALL_F32,
+                     chat_template=chat_template)
 
     f16 = shape.f16
     w.add_tensor("token_embd.weight", _weights(rng, (n_vocab, shape.n_embd), f16, std=0.5))
@@ -157,14 +169,15 @@ def write_text_model(path: Path, shape: Gemma4Shape = TINY, seed: int = 0, *,
 
 
 def write_mmproj(path: Path, shape: Gemma4Shape = TINY, seed: int = 1, *,
-                 projection_dim: int | None = None) -> Path:
-    """``projection_dim`` other than the model's embedding size makes a mismatched pair."""
+                 projection_dim: int | None = None, f16: bool = False) -> Path:
+    """``projection_dim`` other than the model's embedding size makes a mismatched pair;
+    ``f16`` stores the three matrices in F16, as published projectors are."""
     rng = np.random.default_rng(seed)
     dv, k = shape.vision_dim, PATCH_PX * PATCH_PX * 3
     proj = projection_dim or shape.n_embd
     w = GGUFWriter(str(path), "clip")
     w.add_name("synthetic-gemma4uv-mmproj")
-    w.add_file_type(LlamaFileType.ALL_F32)
+    w.add_file_type(LlamaFileType.MOSTLY_F16 if f16 else LlamaFileType.ALL_F32)
     w.add_string("clip.projector_type", "gemma4uv")
     w.add_bool("clip.has_vision_encoder", True)
     w.add_uint32("clip.vision.image_size", 224)
@@ -180,14 +193,14 @@ def write_mmproj(path: Path, shape: Gemma4Shape = TINY, seed: int = 1, *,
     f32 = np.float32
     w.add_tensor("v.patch_norm.1.weight", np.ones(k, f32))
     w.add_tensor("v.patch_norm.1.bias", np.zeros(k, f32))
-    w.add_tensor("v.patch_embd.weight", _weights(rng, (dv, k), False))
+    w.add_tensor("v.patch_embd.weight", _weights(rng, (dv, k), f16))
     w.add_tensor("v.patch_embd.bias", np.zeros(dv, f32))
     w.add_tensor("v.patch_norm.2.weight", np.ones(dv, f32))
     w.add_tensor("v.patch_norm.2.bias", np.zeros(dv, f32))
-    w.add_tensor("v.position_embd.weight", _weights(rng, (2, shape.pos_table, dv), False))
+    w.add_tensor("v.position_embd.weight", _weights(rng, (2, shape.pos_table, dv), f16))
     w.add_tensor("v.patch_norm.3.weight", np.ones(dv, f32))
     w.add_tensor("v.patch_norm.3.bias", np.zeros(dv, f32))
-    w.add_tensor("mm.input_projection.weight", _weights(rng, (proj, dv), False))
+    w.add_tensor("mm.input_projection.weight", _weights(rng, (proj, dv), f16))
     _finish(w)
     return path
 
@@ -204,4 +217,152 @@ def write_pair(folder: Path, shape: Gemma4Shape = TINY, seed: int = 0) -> tuple[
     folder.mkdir(parents=True, exist_ok=True)
     model = write_text_model(folder / "synthetic-gemma4.gguf", shape, seed)
     mmproj = write_mmproj(folder / "mmproj-synthetic-gemma4.gguf", shape, seed + 1)
+    return model, mmproj
+
+
+# --- The real-shaped pair: Gemma 4 12B QAT Q4_K_M, at its real size ---------------------------
+#
+# No Gemma 4 12B file or config can be downloaded here, so the shapes are those of Gemma 3 12B,
+# its predecessor of the same size and vocabulary, from its published Hugging Face config
+# (google/gemma-3-12b-it, config.json "text_config"), written down from memory: hidden_size
+# 3840, num_hidden_layers 48, num_attention_heads 16, num_key_value_heads 8, head_dim 256,
+# intermediate_size 15360, sliding_window 1024 with sliding_window_pattern 6 (five local layers,
+# then one global), max_position_embeddings 131072, a 262,144-entry tokenizer. Tensor names and
+# keys follow llama.cpp's gemma4 loader (vendor/llama.cpp/src/models/gemma4.cpp in
+# llama-cpp-python 0.3.36); the quantization type of each tensor follows llama.cpp's own
+# Q4_K_M recipe (src/llama-quant.cpp, llama_tensor_get_type_impl). The file comes to 7.3 GB,
+# as Gemma 3 12B's published Q4_K_M does; the catalog's "about 6.6 GB" for Gemma 4 is the
+# publisher's rounder figure, not a measured one.
+GEMMA4_12B = Gemma4Shape(
+    n_embd=3840, n_layer=48, n_head=16, n_head_kv=8, head_dim=256, n_ff=15360,
+    n_ctx_train=131072, sliding_window=1024, swa_every=6,
+    # gemma4uv's widths are not in anything readable here: the vision width is SigLIP's 1152
+    # (Gemma 3's encoder), the position tables cover the 1120-patch maximum per side.
+    vision_dim=1152, pos_table=1120, vocab_size=262144)
+UNUSED_HEAD, UNUSED_TAIL = 99, 6143  # Gemma 3's <unused0..98> after the specials, rest at the end
+
+_SYLLABLES = [c + v for c in "bcdfghklmnprstvwz" for v in "aeiou"]
+
+
+def _real_vocab(size: int) -> tuple[list[str], list[int]]:
+    """Gemma's layout at full size: specials, unused slots, the template's control tokens, 256
+    byte tokens, ~256k plain word pieces (made-up syllable words, with and without the ``▁``
+    word start) and unused slots at the end."""
+    head = ["<pad>", "<eos>", "<bos>", "<unk>", "<mask>", "[multimodal]"]
+    tokens = head + [f"<unused{i}>" for i in range(UNUSED_HEAD)]
+    types = [TokenType.CONTROL] * len(head) + [TokenType.UNUSED] * UNUSED_HEAD
+    types[head.index("<unk>")] = TokenType.UNKNOWN
+    control = [t for t in CONTROL_TOKENS if t not in tokens]
+    tokens += control + [f"<0x{b:02X}>" for b in range(256)]
+    types += [TokenType.CONTROL] * len(control) + [TokenType.BYTE] * 256
+    plain = dict.fromkeys([*_WORDS, "di", "html", "\n", *(chr(c) for c in range(33, 127))])
+    n_plain = size - len(tokens) - UNUSED_TAIL
+    words = ("".join(w) for n in (1, 2, 3) for w in itertools.product(_SYLLABLES, repeat=n))
+    while len(plain) < n_plain:
+        word = next(words)
+        plain.update({word: None, "▁" + word: None})
+    plain = list(plain)[:n_plain]
+    tokens += plain + [f"<unused{UNUSED_HEAD + i}>" for i in range(UNUSED_TAIL)]
+    types += [TokenType.NORMAL] * len(plain) + [TokenType.UNUSED] * UNUSED_TAIL
+    assert len(tokens) == size == len(set(tokens))
+    return tokens, [int(t) for t in types]
+
+
+def _more_bits(i: int, n: int) -> bool:
+    """llama.cpp's use_more_bits: the Q4_K_M recipe gives these layers' ffn_down and attn_v
+    Q6_K."""
+    return i < n // 8 or i >= 7 * n // 8 or (i - n // 8) % 3 == 2
+
+
+def gemma4_tensors(shape: Gemma4Shape) -> list[tuple[str, tuple[int, ...], GGMLQuantizationType]]:
+    """(name, ggml ne, type) of every tensor of a Q4_K_M Gemma 4 text model, in file order."""
+    q4, q6, f32 = GGMLQuantizationType.Q4_K, GGMLQuantizationType.Q6_K, GGMLQuantizationType.F32
+    e, hd = shape.n_embd, shape.head_dim
+    q, kv = hd * shape.n_head, hd * shape.n_head_kv
+    out = [("token_embd.weight", (e, shape.vocab_size), q6),  # tied output: Q6_K
+           ("output_norm.weight", (e,), f32), ("rope_freqs.weight", (hd // 2,), f32)]
+    for i in range(shape.n_layer):
+        more = _more_bits(i, shape.n_layer)
+        out += [(f"blk.{i}.{name}", ne, t) for name, ne, t in [
+            ("attn_norm.weight", (e,), f32), ("attn_q.weight", (e, q), q4),
+            ("attn_k.weight", (e, kv), q4), ("attn_v.weight", (e, kv), q6 if more else q4),
+            ("attn_output.weight", (q, e), q4), ("attn_q_norm.weight", (hd,), f32),
+            ("attn_k_norm.weight", (hd,), f32), ("post_attention_norm.weight", (e,), f32),
+            ("ffn_norm.weight", (e,), f32), ("ffn_gate.weight", (e, shape.n_ff), q4),
+            ("ffn_up.weight", (e, shape.n_ff), q4),
+            ("ffn_down.weight", (shape.n_ff, e), q6 if more else q4),
+            ("post_ffw_norm.weight", (e,), f32)]]
+    return out
+
+
+def _nbytes(ne: tuple[int, ...], qtype: GGMLQuantizationType) -> int:
+    block, size = GGML_QUANT_SIZES[qtype]
+    return int(np.prod(ne)) // block * size
+
+
+# Where each block keeps its f16 scale(s), and a scale that keeps random weights near 0.02:
+# Q4_K = d, dmin, 12 scale bytes, 128 nibbles; Q6_K = 128 + 64 quant bytes, 16 scales, d.
+_SCALES = {GGMLQuantizationType.Q4_K: ((0, 2), 1e-4), GGMLQuantizationType.Q6_K: ((208,), 2e-5)}
+_CHUNK_BLOCKS = 1 << 18
+
+
+def _write_random_blocks(f: BinaryIO, qtype: GGMLQuantizationType, nbytes: int,
+                         rng: np.random.Generator) -> None:
+    """Random quantized blocks with sane f16 scales (random bytes there give NaN and inf)."""
+    block_size = GGML_QUANT_SIZES[qtype][1]
+    offsets, scale = _SCALES[qtype]
+    left = nbytes // block_size
+    while left:
+        n = min(left, _CHUNK_BLOCKS)
+        blocks = np.frombuffer(rng.bytes(n * block_size), np.uint8).reshape(n, block_size).copy()
+        for at in offsets:
+            d = rng.uniform(0.5 * scale, 1.5 * scale, n).astype(np.float16)
+            blocks[:, at:at + 2] = d.view(np.uint8).reshape(n, 2)
+        f.write(blocks.tobytes())
+        left -= n
+
+
+def write_real_shaped_model(path: Path, shape: Gemma4Shape = GEMMA4_12B, *,
+                            random_data: bool = False, seed: int = 0) -> Path:
+    """A Q4_K_M Gemma 4 text model of ``shape`` at its real file size. The quantized matrices
+    are a sparse hole (llama.cpp reads zeros; the file takes a few MB of disk) unless
+    ``random_data``, which writes random Q4_K/Q6_K blocks so that decoding costs what it
+    really does. Norms and rope factors are real values either way (zeros there give NaN)."""
+    rng = np.random.default_rng(seed)
+    tokens, types = _real_vocab(shape.vocab_size)
+    w = _text_header(path, shape, tokens, types, name="synthetic Gemma 4 12B (real shape)",
+                     file_type=LlamaFileType.MOSTLY_Q4_K_M, chat_template=CHAT_TEMPLATE)
+    tensors = gemma4_tensors(shape)
+    for name, ne, qtype in tensors:
+        w.add_tensor_info(name, tuple(reversed(ne)), np.dtype(np.float32), _nbytes(ne, qtype),
+                          raw_dtype=qtype)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_ti_data_to_file()
+    assert w.fout is not None
+    start = GGUFWriter.ggml_pad(w.fout[0].tell(), w.data_alignment)
+    w.close()
+    with path.open("r+b") as f:
+        offset = start
+        for _, ne, qtype in tensors:
+            f.seek(offset)
+            nbytes = _nbytes(ne, qtype)
+            if qtype == GGMLQuantizationType.F32:
+                f.write(np.ones(ne, np.float32).tobytes())
+            elif random_data:
+                _write_random_blocks(f, qtype, nbytes, rng)
+            offset += GGUFWriter.ggml_pad(nbytes, w.data_alignment)
+        f.truncate(offset)
+    return path
+
+
+def write_real_shaped_pair(folder: Path, *, random_data: bool = False,
+                           seed: int = 0) -> tuple[Path, Path]:
+    """A pair shaped like Gemma 4 12B QAT Q4_K_M and its F16 gemma4uv projector, written into
+    ``folder`` in seconds (minutes with ``random_data``); return (model, mmproj)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    model = write_real_shaped_model(folder / "gemma-4-12b-it-Q4_K_M.gguf",
+                                    random_data=random_data, seed=seed)
+    mmproj = write_mmproj(folder / "mmproj-gemma-4-12b-it-F16.gguf", GEMMA4_12B, seed + 1,
+                          f16=True)
     return model, mmproj

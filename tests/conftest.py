@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from inference.synthetic import write_pair
+from inference.synthetic import write_pair, write_real_shaped_pair
 
 SCREENS = Path(__file__).resolve().parents[2] / "shared" / "screens"
 
@@ -85,3 +85,9 @@ def fake_hub(tiny_model: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch):  #
     monkeypatch.delenv("HF_TOKEN", raising=False)
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def real_shaped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(model, mmproj) shaped like Gemma 4 12B Q4_K_M at full size: a sparse 7.3 GB file."""
+    return write_real_shaped_pair(tmp_path_factory.mktemp("real-shaped"))
