@@ -4,12 +4,22 @@ most of these mistakes by aborting the whole process or with a bare 'failed to l
 
 from __future__ import annotations
 
+import math
+import mmap
+import os
+import struct
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from gguf import GGUFReader, GGUFValueType, LlamaFileType
+from gguf import (
+    GGML_QUANT_SIZES,
+    GGUF_DEFAULT_ALIGNMENT,
+    GGMLQuantizationType,
+    GGUFValueType,
+    LlamaFileType,
+)
 
 from inference.errors import BadGGUF, ModelMismatch, ModelNotFound
 
@@ -31,6 +41,7 @@ class GGUFInfo:
 
     path: Path
     size_bytes: int
+    mtime_ns: int = 0
     architecture: str
     name: str | None = None
     quant: str | None = None
@@ -68,30 +79,95 @@ class GGUFInfo:
         return self.name or self.path.stem
 
 
-def _scalar(reader: GGUFReader, key: str) -> Any:
-    field = reader.get_field(key)
-    if field is None:
-        return None
-    if field.types and field.types[0] == GGUFValueType.ARRAY:
-        return None  # arrays (token lists, patterns) are not needed here
-    value = field.contents()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+class _Header:
+    """A GGUF header parsed straight from the file's bytes. Arrays of strings (the vocabulary,
+    the merges) are skipped and only counted, and large numeric arrays only counted too: at
+    Gemma's 262,144 tokens that is what makes this fast (the ``gguf`` package's reader builds
+    an object per element and takes ~20 s)."""
+
+    SMALL_ARRAY = 4096  # numeric arrays up to this length are read (per-layer patterns)
+
+    def __init__(self, buf: mmap.mmap | bytes) -> None:
+        self.buf = buf
+        self.off = len(GGUF_MAGIC)  # checked by the caller
+        version = self._unpack("<I")[0]
+        if version == 1:
+            raise ValueError("GGUF version 1 is too old")
+        n_tensors, n_kv = self._unpack("<QQ")
+        self.values: dict[str, Any] = {}
+        self.counts: dict[str, int] = {}  # length of every array
+        for _ in range(n_kv):
+            key = self._string()
+            self._value(key, self._unpack("<I")[0])
+        raw = []
+        for _ in range(n_tensors):
+            name = self._string()
+            n_dims = self._unpack("<I")[0]
+            dims = self._unpack(f"<{n_dims}Q")
+            qtype, offset = self._unpack("<IQ")
+            block, type_size = GGML_QUANT_SIZES[GGMLQuantizationType(qtype)]
+            raw.append((name, offset, math.prod(dims) // block * type_size))
+        align = self.values.get("general.alignment", GGUF_DEFAULT_ALIGNMENT)
+        start = -(-self.off // align) * align
+        # (name, offset of its data in the file, bytes)
+        self.tensors = [(name, start + offset, n) for name, offset, n in raw]
+
+    def _unpack(self, fmt: str) -> tuple[Any, ...]:
+        values = struct.unpack_from(fmt, self.buf, self.off)
+        self.off += struct.calcsize(fmt)
+        return values
+
+    def _string(self) -> str:
+        n = self._unpack("<Q")[0]
+        if self.off + n > len(self.buf):
+            raise ValueError("a string runs past the end of the file")
+        text = bytes(self.buf[self.off:self.off + n]).decode("utf-8")
+        self.off += n
+        return text
+
+    def _value(self, key: str, vtype: int) -> None:
+        if vtype == GGUFValueType.STRING:
+            self.values[key] = self._string()
+        elif vtype == GGUFValueType.ARRAY:
+            itype, count = self._unpack("<IQ")
+            self.counts[key] = count
+            if itype == GGUFValueType.STRING:
+                self._skip_strings(count)
+            elif itype == GGUFValueType.ARRAY:
+                raise ValueError(f"{key}: nested arrays are not supported")
+            else:
+                fmt = _FORMATS[GGUFValueType(itype)]
+                if count <= self.SMALL_ARRAY:
+                    self.values[key] = self._unpack(f"<{count}{fmt}")
+                else:
+                    self.off += count * struct.calcsize(fmt)
+        else:
+            self.values[key] = self._unpack("<" + _FORMATS[GGUFValueType(vtype)])[0]
+
+    def _skip_strings(self, count: int) -> None:
+        buf, off, end = self.buf, self.off, len(self.buf)
+        if off + 8 * count > end:
+            raise ValueError("an array runs past the end of the file")
+        length = _U64.unpack_from
+        for _ in range(count):
+            off += 8 + length(buf, off)[0]
+        if off > end:
+            raise ValueError("an array runs past the end of the file")
+        self.off = off
 
 
-def _array(reader: GGUFReader, key: str) -> list[Any]:
-    field = reader.get_field(key)
-    if field is None or not field.types or field.types[0] != GGUFValueType.ARRAY:
-        return []
-    return [field.parts[i].tolist()[0] for i in field.data]
+_U64 = struct.Struct("<Q")
+_FORMATS = {GGUFValueType.UINT8: "B", GGUFValueType.INT8: "b", GGUFValueType.UINT16: "H",
+            GGUFValueType.INT16: "h", GGUFValueType.UINT32: "I", GGUFValueType.INT32: "i",
+            GGUFValueType.FLOAT32: "f", GGUFValueType.BOOL: "?", GGUFValueType.UINT64: "Q",
+            GGUFValueType.INT64: "q", GGUFValueType.FLOAT64: "d"}
 
 
-def _tensor_split(reader: GGUFReader, n_layer: int) -> tuple[tuple[int, ...], int, int]:
+def _tensor_split(tensors: list[tuple[str, int, int]],
+                  n_layer: int) -> tuple[tuple[int, ...], int, int]:
     layers = [0] * n_layer
     output = other = embed = 0
-    for t in reader.tensors:
-        name, size = t.name, int(t.n_bytes)
+    for name, _, size in tensors:
         if name.startswith("blk."):
             index = int(name.split(".")[1])
             if index < n_layer:
@@ -114,54 +190,94 @@ def _quant_name(file_type: int | None) -> str | None:
         return f"type {file_type}"
 
 
+# Headers already read, by resolved path; an entry counts only while the file's size and
+# modification time are unchanged. One clone reads each header once: the CLI, the planner and
+# the worker backend share this, and the worker process is handed the parent's (``remember``).
+_cache: dict[Path, GGUFInfo] = {}
+_cache_lock = threading.Lock()
+
+
+def _cached(path: Path, stat: os.stat_result) -> GGUFInfo | None:
+    with _cache_lock:
+        info = _cache.get(path.resolve())
+    if info and (info.size_bytes, info.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+        return info
+    return None
+
+
+def remember(*infos: GGUFInfo) -> None:
+    """Keep headers read elsewhere (in the parent process) so that they are not read again."""
+    with _cache_lock:
+        for info in infos:
+            _cache[info.path.resolve()] = info
+
+
 def read_gguf(path: Path | str) -> GGUFInfo:
-    """Read a GGUF header; raise ``ModelNotFound`` or ``BadGGUF`` with an actionable message."""
+    """Read a GGUF header (or take it from the cache); raise ``ModelNotFound`` or ``BadGGUF``
+    with an actionable message."""
     path = Path(path).expanduser()
     if not path.is_file():
         raise ModelNotFound(f"{path}: no such file.", path=path)
-    size = path.stat().st_size
+    stat = path.stat()
+    info = _cached(path, stat)
+    if info is None:
+        info = _read(path, stat)
+        remember(info)
+    return info
+
+
+def _read(path: Path, stat: os.stat_result) -> GGUFInfo:
+    size = stat.st_size
+    trace = os.environ.get("SHOTCLONE_DEBUG_GGUF_READS")
+    if trace:  # tests count the reads of one clone across its processes
+        with open(trace, "a", encoding="utf-8") as log:
+            log.write(f"{path.resolve()}\n")
     with path.open("rb") as f:
         magic = f.read(4)
-    if magic != GGUF_MAGIC:
-        raise BadGGUF(
-            f"{path.name} is not a GGUF file (it starts with {magic!r}, not b'GGUF'). "
-            "Choose a .gguf model file, as published for llama.cpp.",
-            path=path,
-        )
-    try:
-        reader = GGUFReader(path, "r")
-    except Exception as e:  # the reader raises ValueError/IndexError/struct errors on damage
-        raise BadGGUF(
-            f"{path.name} is damaged or cut short ({type(e).__name__}: {e}). "
-            "Download it again.",
-            path=path,
-        ) from e
-    data_end = max((t.data_offset + t.n_bytes for t in reader.tensors), default=0)
+        if magic != GGUF_MAGIC:
+            raise BadGGUF(
+                f"{path.name} is not a GGUF file (it starts with {magic!r}, not b'GGUF'). "
+                "Choose a .gguf model file, as published for llama.cpp.",
+                path=path,
+            )
+        try:
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+                header = _Header(buf)
+        except (ValueError, struct.error, KeyError, OverflowError) as e:  # damage, or cut short
+            raise BadGGUF(
+                f"{path.name} is damaged or cut short ({type(e).__name__}: {e}). "
+                "Download it again.",
+                path=path,
+            ) from e
+    data_end = max((offset + n for _, offset, n in header.tensors), default=0)
     if data_end > size:
         raise BadGGUF(
             f"{path.name} is cut short: it holds {size:,} bytes but its tensors need "
             f"{data_end:,}. The download was probably interrupted; download it again.",
             path=path,
         )
-    arch = _scalar(reader, "general.architecture")
+    values = header.values
+    arch = values.get("general.architecture")
     if not isinstance(arch, str):
         raise BadGGUF(f"{path.name} has no general.architecture; it is not a model file.",
                       path=path)
 
     def key(name: str) -> Any:
-        return _scalar(reader, f"{arch}.{name}")
+        value = values.get(f"{arch}.{name}")
+        return None if isinstance(value, tuple) else value  # arrays are not wanted here
 
     n_layer = key("block_count") or 0
-    layer_bytes, output_bytes, other_bytes = _tensor_split(reader, n_layer)
-    tokens = reader.get_field("tokenizer.ggml.tokens")
+    layer_bytes, output_bytes, other_bytes = _tensor_split(header.tensors, n_layer)
+    pattern = values.get(f"{arch}.attention.sliding_window_pattern", ())
     return GGUFInfo(
         path=path,
         size_bytes=size,
+        mtime_ns=stat.st_mtime_ns,
         architecture=arch,
-        name=_scalar(reader, "general.name"),
-        quant=_quant_name(_scalar(reader, "general.file_type")),
-        tensor_count=len(reader.tensors),
-        tensor_bytes=sum(int(t.n_bytes) for t in reader.tensors),
+        name=values.get("general.name"),
+        quant=_quant_name(values.get("general.file_type")),
+        tensor_count=len(header.tensors),
+        tensor_bytes=sum(n for _, _, n in header.tensors),
         block_count=key("block_count"),
         embedding_length=key("embedding_length"),
         context_length=key("context_length"),
@@ -172,15 +288,14 @@ def read_gguf(path: Path | str) -> GGUFInfo:
         key_length_swa=key("attention.key_length_swa"),
         value_length_swa=key("attention.value_length_swa"),
         sliding_window=key("attention.sliding_window"),
-        swa_pattern=tuple(bool(b) for b in
-                          _array(reader, f"{arch}.attention.sliding_window_pattern")),
-        vocab_size=len(tokens.data) if tokens is not None else None,
+        swa_pattern=tuple(bool(b) for b in pattern) if isinstance(pattern, tuple) else (),
+        vocab_size=header.counts.get("tokenizer.ggml.tokens"),
         feed_forward_length=key("feed_forward_length"),
         layer_bytes=layer_bytes, output_bytes=output_bytes, other_bytes=other_bytes,
-        chat_template=_scalar(reader, "tokenizer.chat_template") or None,
-        projector_type=_scalar(reader, "clip.projector_type"),
-        projection_dim=_scalar(reader, "clip.vision.projection_dim"),
-        has_vision_encoder=bool(_scalar(reader, "clip.has_vision_encoder")),
+        chat_template=values.get("tokenizer.chat_template") or None,
+        projector_type=values.get("clip.projector_type"),
+        projection_dim=values.get("clip.vision.projection_dim"),
+        has_vision_encoder=bool(values.get("clip.has_vision_encoder")),
     )
 
 

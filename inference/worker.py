@@ -42,7 +42,7 @@ from inference.events import (
     event_from_dict,
     event_to_dict,
 )
-from inference.gguf import inspect_pair
+from inference.gguf import inspect_pair, remember
 
 START_TIMEOUT_S = 60.0
 _POLL_S = 0.05
@@ -117,6 +117,7 @@ def child_main() -> None:
         cancels[re] = token = CancelToken()
         try:
             config = EngineConfig(**message["config"])
+            remember(*message.get("headers", ()))  # the parent read them: not again here
             if engine is None or _model_identity(config) != identity:
                 if engine is not None:
                     engine.close()
@@ -273,7 +274,10 @@ class WorkerBackend:
     (the worker is killed) while the model loads, the image is encoded or the prompt read."""
 
     def __init__(self, config: EngineConfig, env: dict[str, str] | None = None) -> None:
-        inspect_pair(config.model, config.mmproj)  # refuse bad files before starting a process
+        # Refuse bad files before starting a process; the headers go to the worker with each
+        # request, so that it need not read them again.
+        vision = inspect_pair(config.model, config.mmproj)
+        self._headers = (vision.model, vision.mmproj)
         self.config = config
         self._env = env
         self.worker: ModelWorker | None = None
@@ -294,7 +298,8 @@ class WorkerBackend:
         re = uuid.uuid4().hex
         started = time.monotonic()
         decoding = finished = False
-        worker.send(type="generate", re=re, config=self.config.to_dict(), request=asdict(request))
+        worker.send(type="generate", re=re, config=self.config.to_dict(), request=asdict(request),
+                    headers=self._headers)
         try:
             while True:
                 if cancel.cancelled and not decoding:

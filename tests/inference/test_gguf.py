@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,17 @@ def test_old_llava_without_template_uses_its_handler(tmp_path: Path,
     proj = read_gguf(tiny_model[1])
     llava = type(proj)(**{**proj.__dict__, "projector_type": "mlp"})
     assert check_pair(bare, llava).legacy_handler == "Llava15ChatHandler"
+
+
+def test_a_header_is_read_once_until_the_file_changes(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    reads = tmp_path / "reads.log"
+    monkeypatch.setenv("SHOTCLONE_DEBUG_GGUF_READS", str(reads))
+    model = write_text_model(tmp_path / "m.gguf")
+    first = read_gguf(model)
+    assert read_gguf(str(model)) is first
+    assert reads.read_text().splitlines() == [str(model.resolve())]
+    write_text_model(model, seed=5)  # replaced on disk: same size, a new modification time
+    os.utime(model, ns=(first.mtime_ns + 10**9, first.mtime_ns + 10**9))
+    assert read_gguf(model) is not first
+    assert len(reads.read_text().splitlines()) == 2

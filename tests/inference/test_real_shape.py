@@ -1,10 +1,15 @@
-"""The real-shaped Gemma 4 12B pair: its real size on a sparse file, written in seconds."""
+"""The real-shaped Gemma 4 12B pair: its real size on a sparse file, written in seconds; its
+header, pairing checks and the GPU planner at that scale."""
 
 from pathlib import Path
 
+import pytest
 from gguf import GGMLQuantizationType
 
+from inference.errors import BadGGUF, ModelMismatch
+from inference.gguf import inspect_pair, read_gguf
 from inference.synthetic import GEMMA4_12B, gemma4_tensors
+from inference.vram import needs_on_cpu, plan_offload
 
 
 def test_real_size_little_disk(real_shaped: tuple[Path, Path]) -> None:
@@ -23,3 +28,41 @@ def test_q4_k_m_recipe() -> None:
     assert q6_down[:8] == [0, 1, 2, 3, 4, 5, 8, 11] and q6_down[-6:] == [42, 43, 44, 45, 46, 47]
     assert tensors["blk.6.ffn_up.weight"] == GGMLQuantizationType.Q4_K
     assert GEMMA4_12B.swa_pattern.count(False) == 8  # one global layer in six
+
+
+def test_header_of_the_real_shape(real_shaped: tuple[Path, Path]) -> None:
+    pair = inspect_pair(*real_shaped)
+    model, mmproj = pair.model, pair.mmproj
+    assert model.vocab_size == 262144 and model.block_count == 48
+    assert (model.embedding_length, model.head_count, model.head_count_kv) == (3840, 16, 8)
+    assert model.swa_pattern == tuple(GEMMA4_12B.swa_pattern) and model.sliding_window == 1024
+    assert model.quant == "Q4_K_M" and model.tensor_count == 627
+    assert model.output_bytes == 262144 * 3840 // 256 * 210  # the tied Q6_K embeddings
+    assert sum(model.layer_bytes) + model.other_bytes == model.tensor_bytes
+    assert mmproj.projection_dim == 3840 and mmproj.quant == "F16"
+
+
+def test_pairing_errors_at_real_scale(tmp_path: Path, real_shaped: tuple[Path, Path],
+                                      tiny_model: tuple[Path, Path]) -> None:
+    model, mmproj = real_shaped
+    with pytest.raises(ModelMismatch, match="projects images to 64 dimensions.*3840"):
+        inspect_pair(model, tiny_model[1])
+    with pytest.raises(ModelMismatch, match="is a vision projector"):
+        inspect_pair(mmproj, model)
+    cut = tmp_path / "cut.gguf"  # an interrupted download: the header and half the weights
+    with model.open("rb") as f:
+        cut.write_bytes(f.read(16 << 20))
+    with cut.open("r+b") as f:
+        f.truncate(model.stat().st_size // 2)
+    with pytest.raises(BadGGUF, match="cut short: it holds 3,650,"):
+        read_gguf(cut)
+
+
+def test_planner_at_real_scale(real_shaped: tuple[Path, Path]) -> None:
+    pair = inspect_pair(*real_shaped)
+    eight_gb = plan_offload(pair.model, pair.mmproj, int(7.6e9), n_ctx=32768, n_ubatch=1120)
+    assert 20 < eight_gb.gpu_layers < 48 and not eight_gb.context_reduced
+    twelve = plan_offload(pair.model, pair.mmproj, 12 * 10**9, n_ctx=32768, n_ubatch=1120)
+    assert twelve.fits_all and twelve.n_ctx == 16384 and twelve.context_reduced
+    cpu = needs_on_cpu(pair.model, 4096, 1120)
+    assert cpu.compute == 1120 * 4 * 262144  # the logits of a 262k vocabulary dominate
