@@ -212,14 +212,14 @@ def remember(*infos: GGUFInfo) -> None:
             _cache[info.path.resolve()] = info
 
 
-def read_gguf(path: Path | str) -> GGUFInfo:
+def read_gguf(path: Path | str, *, cached: bool = True) -> GGUFInfo:
     """Read a GGUF header (or take it from the cache); raise ``ModelNotFound`` or ``BadGGUF``
     with an actionable message."""
     path = Path(path).expanduser()
     if not path.is_file():
         raise ModelNotFound(f"{path}: no such file.", path=path)
     stat = path.stat()
-    info = _cached(path, stat)
+    info = _cached(path, stat) if cached else None
     if info is None:
         info = _read(path, stat)
         remember(info)
