@@ -3,14 +3,21 @@ raw llama-cpp-python decoding of the same model, settings and prompt, in one run
 time to first token of both.
 
     python -m benchmarks.bench_decode [--tokens 64] [--rounds 3]
+        [--model M.gguf --mmproj P.gguf] [--gpu-layers auto|N] [--json]
+
+--gpu-layers auto plans the offload as `shotclone clone` does, and both paths use the plan;
+--json prints that plan as one more JSON line on stdout (benchmarks/gpu_check.sh reads it).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import llama_cpp
 from llama_cpp.llama_chat_format import MTMDChatHandler
@@ -24,6 +31,7 @@ from benchmarks._report import emit
 from inference import llama_log
 from inference.config import EngineConfig
 from inference.messages import chat_messages
+from inference.vram import auto_plan
 from inference.worker import WorkerBackend
 
 
@@ -32,7 +40,8 @@ def raw_llama(config: EngineConfig, job: CloneJob) -> tuple[float, float]:
     handler = MTMDChatHandler(clip_model_path=str(config.mmproj), verbose=False)
     llm = llama_cpp.Llama(model_path=str(config.model), chat_handler=handler,
                           n_ctx=config.n_ctx, n_batch=config.n_batch, n_ubatch=config.n_batch,
-                          flash_attn=config.flash_attn, swa_full=False, n_gpu_layers=0,
+                          flash_attn=config.flash_attn, swa_full=False,
+                          n_gpu_layers=int(config.gpu_layers),
                           verbose=False)
     try:
         request = job.request()
@@ -64,9 +73,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--model", type=Path, help="this GGUF instead of the synthetic one")
+    parser.add_argument("--mmproj", type=Path, help="its projector (with --model)")
+    parser.add_argument("--gpu-layers", default="0", help="a number, or auto (default: 0)")
+    parser.add_argument("--json", action="store_true",
+                        help="the offload plan as a JSON line on stdout, not text on stderr")
     args = parser.parse_args(argv)
-    model, mmproj = synthetic_pair(DECODE_SHAPE)
-    config = EngineConfig(model=model, mmproj=mmproj, n_ctx=8192, gpu_layers=0)
+    model, mmproj = (args.model, args.mmproj) if args.model else synthetic_pair(DECODE_SHAPE)
+    gpu_layers = "auto" if args.gpu_layers == "auto" else int(args.gpu_layers)
+    config, plan = auto_plan(EngineConfig(model=model, mmproj=mmproj, n_ctx=8192,
+                                          gpu_layers=gpu_layers))
+    if args.json:
+        print(json.dumps({"bench": "offload", "plan": plan, "gpu_layers": config.gpu_layers,
+                          "n_ctx": config.n_ctx}), flush=True)
+    else:
+        print(f"offload: {plan}", file=sys.stderr)
     llama_log.install()  # llama.cpp logs to a buffer here as in the worker, not the terminal
     shot = load_screenshot(asset("samples/joke-card.png"))
     job = CloneJob(screenshot=shot, max_tokens=args.tokens, temperature=0.0, seed=1)
