@@ -35,8 +35,7 @@ from PIL import Image
 from app.settings import data_dir
 from assets import asset
 from benchmarks._report import ROOT, emit
-from benchmarks.bench_planner import reported
-from inference import llama_log
+from benchmarks.bench_planner import compare, full_log, reported
 from inference.config import EngineConfig, GenerationRequest
 from inference.engine import LocalEngine
 from inference.events import GenerationDone, ImageEncoded, ModelLoaded
@@ -135,17 +134,15 @@ def screenshot_1280x800() -> bytes:
 
 
 def answer(model: Path, mmproj: Path, ctx: int, tokens: int) -> None:
-    llama_log.install()
     config, plan = auto_plan(EngineConfig(model=model, mmproj=mmproj, n_ctx=ctx,
                                           gpu_layers="auto"), gpus=[])
     print(f"plan: {plan}", file=sys.stderr)
-    engine = LocalEngine(config)
     request = GenerationRequest(system=SYSTEM, prompt=PROMPT, image_png=screenshot_1280x800(),
                                 max_tokens=tokens, temperature=0.8, seed=1)
-    llama_log.clear()
-    events = list(engine.stream(request))
-    actual = reported(llama_log.tail(400))
-    engine.close()
+    with full_log() as log:
+        engine = LocalEngine(config)
+        events = list(engine.stream(request))
+        engine.close()
     loaded = next(e for e in events if isinstance(e, ModelLoaded))
     image = next(e for e in events if isinstance(e, ImageEncoded))
     stats = next(e for e in events if isinstance(e, GenerationDone)).stats
@@ -161,14 +158,12 @@ def answer(model: Path, mmproj: Path, ctx: int, tokens: int) -> None:
     emit("real_shape_peak_rss", peak_rss / 1e9, "GB",
          note="includes the mmap'd weights llama.cpp touched")
     predicted = needs_on_cpu(inspect_pair(model, mmproj).model, ctx, config.n_batch)
-    worst = 0.0
-    for kind in ("weights", "kv", "compute"):
-        mine = getattr(predicted, kind) / MIB
-        error = (mine - actual[kind]) / actual[kind] if actual[kind] else 0.0
-        worst = max(worst, abs(error))
-        emit(f"real_shape_planner_{kind}", mine, "MiB", actual[kind], n_ctx=ctx,
-             reference_is="llama.cpp's reported buffer size", target="within 10%")
-    print(f"planner worst error: {worst:.1%}", file=sys.stderr)
+    actual = reported(log.getvalue().splitlines())
+    errors = compare(predicted, actual)
+    for kind, error in errors.items():
+        emit(f"real_shape_planner_{kind}", getattr(predicted, kind) / MIB, "MiB", actual[kind],
+             reference_is="llama.cpp's reported buffer size", error_pct=round(error * 100, 2),
+             n_ctx=ctx, target="within 10%")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

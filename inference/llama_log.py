@@ -34,13 +34,21 @@ def _on_log(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
 
 
 def install(echo: TextIO | None = None) -> None:
-    """Capture every llama.cpp log line from now on; also write each to ``echo`` if given
-    (a worker echoes to stderr so its parent still has the log after a native crash)."""
-    global _echo
-    _echo = echo
+    """Capture every llama.cpp log line from now on; also write each to ``echo`` if given (a
+    worker echoes to stderr so its parent still has the log after a native crash). A later
+    call without ``echo`` keeps the one set before."""
+    if echo is not None:
+        set_echo(echo)
     llama_cpp.llama_log_set(_on_log, ctypes.c_void_p(0))
     mtmd_cpp.mtmd_log_set(_on_log, ctypes.c_void_p(0))
     mtmd_cpp.mtmd_helper_log_set(_on_log, ctypes.c_void_p(0))
+
+
+def set_echo(stream: TextIO | None) -> TextIO | None:
+    """Also write each line to ``stream`` (None: to nothing); return the one it replaces."""
+    global _echo
+    previous, _echo = _echo, stream
+    return previous
 
 
 def tail(n: int = 30) -> list[str]:

@@ -35,6 +35,10 @@ class MemoryNeeds:
     kv: int
     compute: int
 
+    @property
+    def total(self) -> int:
+        return self.weights + self.kv + self.compute
+
 
 def swa_cells(model: GGUFInfo, n_ctx: int, n_ubatch: int) -> int:
     return min(_pad(n_ctx), _pad((model.sliding_window or n_ctx) + n_ubatch))
@@ -74,6 +78,21 @@ def needs_on_cpu(model: GGUFInfo, n_ctx: int, n_ubatch: int,
                        compute=compute_bytes(model, n_ctx, n_ubatch))
 
 
+def needs_on_gpu(model: GGUFInfo, gpu_layers: int, n_ctx: int, n_ubatch: int,
+                 cache_type: str = "f16") -> MemoryNeeds:
+    """What llama.cpp puts on the GPU for ``gpu_layers``: the last layers with their KV cache
+    (llama.cpp offloads from the end), the output matrix once every layer is there
+    (n_gpu_layers = n_layer + 1), and the compute buffer once anything is."""
+    n_layer = model.block_count or len(model.layer_bytes)
+    on_gpu = range(max(0, n_layer - gpu_layers), n_layer)
+    kv = kv_bytes_per_layer(model, n_ctx, n_ubatch, cache_type)
+    return MemoryNeeds(
+        weights=sum(model.layer_bytes[i] for i in on_gpu)
+        + (model.output_bytes if gpu_layers > n_layer else 0),
+        kv=sum(kv[i] for i in on_gpu),
+        compute=compute_bytes(model, n_ctx, n_ubatch) if gpu_layers else 0)
+
+
 @dataclass(frozen=True, kw_only=True)
 class OffloadPlan:
     gpu_layers: int  # what to pass as n_gpu_layers
@@ -110,20 +129,14 @@ def plan_offload(model: GGUFInfo, mmproj: GGUFInfo | None, free: int, *, n_ctx: 
     projector = (mmproj.tensor_bytes + PROJECTOR_COMPUTE) if mmproj else 0
 
     def fit(ctx: int) -> tuple[int, int]:
-        budget = free - margin - projector - compute_bytes(model, ctx, n_ubatch)
-        kv = kv_bytes_per_layer(model, ctx, n_ubatch, cache_type)
-        used = 0
+        budget = free - margin - projector
         layers = 0
-        for i in reversed(range(n_layer)):  # llama.cpp offloads the last layers first
-            need = model.layer_bytes[i] + kv[i]
-            if used + need > budget:
+        for n in range(1, n_layer + 2):
+            if needs_on_gpu(model, n, ctx, n_ubatch, cache_type).total > budget:
                 break
-            used += need
-            layers += 1
-        if layers == n_layer and used + model.output_bytes <= budget:
-            used += model.output_bytes
-            layers += 1  # the output layer too: n_gpu_layers = n_layer + 1
-        return layers, used + projector + compute_bytes(model, ctx, n_ubatch) if layers else 0
+            layers = n
+        return layers, (needs_on_gpu(model, layers, ctx, n_ubatch, cache_type).total
+                        + projector if layers else 0)
 
     layers, used = fit(n_ctx)
     if layers > n_layer:
