@@ -303,22 +303,30 @@ def _nbytes(ne: tuple[int, ...], qtype: GGMLQuantizationType) -> int:
 # Where each block keeps its f16 scale(s), and a scale that keeps random weights near 0.02:
 # Q4_K = d, dmin, 12 scale bytes, 128 nibbles; Q6_K = 128 + 64 quant bytes, 16 scales, d.
 _SCALES = {GGMLQuantizationType.Q4_K: ((0, 2), 1e-4), GGMLQuantizationType.Q6_K: ((208,), 2e-5)}
-_CHUNK_BLOCKS = 1 << 18
+_POOL_BLOCKS = 1 << 18  # ~40 MB of random blocks per type, written from random places
 
 
-def _write_random_blocks(f: BinaryIO, qtype: GGMLQuantizationType, nbytes: int,
-                         rng: np.random.Generator) -> None:
+def _random_blocks(qtype: GGMLQuantizationType, rng: np.random.Generator) -> np.ndarray:
     """Random quantized blocks with sane f16 scales (random bytes there give NaN and inf)."""
     block_size = GGML_QUANT_SIZES[qtype][1]
     offsets, scale = _SCALES[qtype]
-    left = nbytes // block_size
+    n = _POOL_BLOCKS
+    blocks = np.frombuffer(rng.bytes(n * block_size), np.uint8).reshape(n, block_size).copy()
+    for at in offsets:
+        d = rng.uniform(0.5 * scale, 1.5 * scale, n).astype(np.float16)
+        blocks[:, at:at + 2] = d.view(np.uint8).reshape(n, 2)
+    return blocks
+
+
+def _write_random(f: BinaryIO, pool: np.ndarray, nbytes: int, rng: np.random.Generator) -> None:
+    """``nbytes`` of blocks taken from random places of ``pool``: as costly to decode as fresh
+    random data (speed depends on shapes and types only), and written at disk speed where
+    generating 7 GB of random numbers would take minutes."""
+    left = nbytes // pool.shape[1]
     while left:
-        n = min(left, _CHUNK_BLOCKS)
-        blocks = np.frombuffer(rng.bytes(n * block_size), np.uint8).reshape(n, block_size).copy()
-        for at in offsets:
-            d = rng.uniform(0.5 * scale, 1.5 * scale, n).astype(np.float16)
-            blocks[:, at:at + 2] = d.view(np.uint8).reshape(n, 2)
-        f.write(blocks.tobytes())
+        n = min(left, len(pool) // 2)
+        start = int(rng.integers(0, len(pool) - n + 1))
+        f.write(pool[start:start + n].tobytes())
         left -= n
 
 
@@ -342,6 +350,7 @@ def write_real_shaped_model(path: Path, shape: Gemma4Shape = GEMMA4_12B, *,
     assert w.fout is not None
     start = GGUFWriter.ggml_pad(w.fout[0].tell(), w.data_alignment)
     w.close()
+    pools = {q: _random_blocks(q, rng) for q in _SCALES} if random_data else {}
     with path.open("r+b") as f:
         offset = start
         for _, ne, qtype in tensors:
@@ -350,19 +359,19 @@ def write_real_shaped_model(path: Path, shape: Gemma4Shape = GEMMA4_12B, *,
             if qtype == GGMLQuantizationType.F32:
                 f.write(np.ones(ne, np.float32).tobytes())
             elif random_data:
-                _write_random_blocks(f, qtype, nbytes, rng)
+                _write_random(f, pools[qtype], nbytes, rng)
             offset += GGUFWriter.ggml_pad(nbytes, w.data_alignment)
         f.truncate(offset)
     return path
 
 
-def write_real_shaped_pair(folder: Path, *, random_data: bool = False,
-                           seed: int = 0) -> tuple[Path, Path]:
+def write_real_shaped_pair(folder: Path, *, random_data: bool = False, seed: int = 0,
+                           shape: Gemma4Shape = GEMMA4_12B) -> tuple[Path, Path]:
     """A pair shaped like Gemma 4 12B QAT Q4_K_M and its F16 gemma4uv projector, written into
-    ``folder`` in seconds (minutes with ``random_data``); return (model, mmproj)."""
+    ``folder`` in seconds (a minute or so with ``random_data``); return (model, mmproj).
+    Another ``shape`` makes the same kind of file at another size."""
     folder.mkdir(parents=True, exist_ok=True)
-    model = write_real_shaped_model(folder / "gemma-4-12b-it-Q4_K_M.gguf",
+    model = write_real_shaped_model(folder / "gemma-4-12b-it-Q4_K_M.gguf", shape,
                                     random_data=random_data, seed=seed)
-    mmproj = write_mmproj(folder / "mmproj-gemma-4-12b-it-F16.gguf", GEMMA4_12B, seed + 1,
-                          f16=True)
+    mmproj = write_mmproj(folder / "mmproj-gemma-4-12b-it-F16.gguf", shape, seed + 1, f16=True)
     return model, mmproj
