@@ -3,12 +3,21 @@ header, pairing checks and the GPU planner at that scale."""
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from gguf import GGMLQuantizationType
 
+from inference.config import EngineConfig, GenerationRequest
+from inference.engine import LocalEngine
 from inference.errors import BadGGUF, ModelMismatch
+from inference.events import GenerationDone, TokenText
 from inference.gguf import inspect_pair, read_gguf
-from inference.synthetic import GEMMA4_12B, gemma4_tensors
+from inference.synthetic import (
+    GEMMA4_12B,
+    Gemma4Shape,
+    gemma4_tensors,
+    write_real_shaped_pair,
+)
 from inference.vram import needs_on_cpu, plan_offload
 
 
@@ -66,3 +75,26 @@ def test_planner_at_real_scale(real_shaped: tuple[Path, Path]) -> None:
     assert twelve.fits_all and twelve.n_ctx == 16384 and twelve.context_reduced
     cpu = needs_on_cpu(pair.model, 4096, 1120)
     assert cpu.compute == 1120 * 4 * 262144  # the logits of a 262k vocabulary dominate
+
+
+def test_random_q4_data_runs_in_llama_cpp(tmp_path: Path, ui_png: Path) -> None:
+    """gpu_check.sh's model, at a small size: random Q4_K/Q6_K blocks with sane scales, which
+    llama.cpp decodes into plain words of the 262k vocabulary (NaN scales would not)."""
+    small = Gemma4Shape(n_embd=256, n_layer=2, n_head=2, n_head_kv=1, head_dim=128, n_ff=512,
+                        swa_every=2, vision_dim=32, vocab_size=262144)
+    model, mmproj = write_real_shaped_pair(tmp_path, random_data=True, shape=small)
+    info = read_gguf(model)
+    assert info.vocab_size == 262144 and info.block_count == 2
+    blocks = np.fromfile(model, np.uint8, count=144 * 64, offset=info.size_bytes - 144 * 64)
+    assert blocks.any()
+    engine = LocalEngine(EngineConfig(model=model, mmproj=mmproj, n_ctx=2048, image_tokens=128,
+                                      gpu_layers=0))
+    try:
+        events = list(engine.stream(GenerationRequest(
+            system="", prompt="HTML please", image_png=ui_png.read_bytes(), max_tokens=6,
+            temperature=0.8, seed=3)))
+    finally:
+        engine.close()
+    text = "".join(e.text for e in events if isinstance(e, TokenText))
+    assert isinstance(events[-1], GenerationDone) and events[-1].stats.completion_tokens == 6
+    assert text.strip()
