@@ -67,6 +67,10 @@ class Settings:
             n_threads=self.n_threads or None,
         )
 
+    def job_seed(self) -> int | None:
+        """The job's seed: None (a new one each run) when unset."""
+        return None if self.seed < 0 else self.seed
+
     def updated(self, **changes: Any) -> Settings:
         """A copy with the given values, ignoring those left as None (unset CLI flags)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

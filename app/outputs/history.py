@@ -95,9 +95,11 @@ class HistoryEntry:
         write_atomic(self.folder / PAGE, html, overwrite=True)
         self._update(edited=True)
 
-    def fail(self, message: str, status: str = "failed") -> None:
+    def fail(self, message: str, status: str = "failed", details: str = "") -> None:
+        """Say why the run ended early; ``details`` (a traceback) goes in with it."""
         self._close_stream()
-        self._update(status=status, finished=time.time(), error=message)
+        self._update(status=status, finished=time.time(), error=message,
+                     **({"details": details} if details else {}))
 
 
 class History:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,14 +56,18 @@ def png_bytes(img: Any) -> bytes:
 
 
 def write_report(folder: Path, shot: Screenshot, result: Review,
-                 extra: dict[str, Any] | None = None) -> list[Path]:
-    """Write render.png, diff.png, side_by_side.png and scores.json into ``folder``."""
-    original, rendered = shot.image(), result.rendered.rgb
-    scores = {**result.scores(), **(extra or {})}
-    files = {
-        "render.png": result.rendered.png,
-        "diff.png": png_bytes(heatmap(original, result.comparison)),
-        "side_by_side.png": png_bytes(side_by_side(original, rendered, result.comparison)),
-        "scores.json": json.dumps(scores, indent=2) + "\n",
+                 extra: dict[str, Any] | None = None, *, only: Sequence[str] = REPORT_FILES,
+                 prefix: str = "") -> list[Path]:
+    """Write render.png, diff.png, side_by_side.png and scores.json (or ``only`` some of them)
+    into ``folder``, each name after ``prefix``: the report, the history's pictures and the
+    app's export all come from here."""
+    original = shot.image()
+    files: dict[str, Callable[[], bytes | str]] = {
+        "render.png": lambda: result.rendered.png,
+        "diff.png": lambda: png_bytes(heatmap(original, result.comparison)),
+        "side_by_side.png": lambda: png_bytes(
+            side_by_side(original, result.rendered.rgb, result.comparison)),
+        "scores.json": lambda: json.dumps({**result.scores(), **(extra or {})}, indent=2) + "\n",
     }
-    return [write_atomic(folder / name, data, overwrite=True) for name, data in files.items()]
+    return [write_atomic(folder / f"{prefix}{name}", files[name](), overwrite=True)
+            for name in only]

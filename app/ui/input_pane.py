@@ -136,3 +136,19 @@ class HistoryPane(QListWidget):
         menu.addAction("Reopen", lambda: self.reopen.emit(entry))
         menu.addAction("Delete", lambda: self.delete.emit(entry))
         menu.exec(self.mapToGlobal(pos))  # type: ignore[arg-type]
+
+
+class InputColumn(QWidget):
+    """The window's left column: the drop zone above the recent runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.drop_zone = DropZone()
+        self.history_pane = HistoryPane()
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.drop_zone, 2)
+        title = QLabel("Recent")
+        title.setObjectName("PaneTitle")
+        col.addWidget(title)
+        col.addWidget(self.history_pane, 3)
