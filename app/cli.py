@@ -172,7 +172,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     with Renderer() as renderer:
         result = review(renderer, shot, html)
     if args.report:
-        write_report(Path(args.report), shot, result)
+        write_report(Path(args.report), result)
     if args.json:
         print(json.dumps(result.scores(), indent=2))
     else:

@@ -67,7 +67,7 @@ def clone_to_files(target: Target, backend: Backend, settings: Settings, follow:
     write_atomic(target.output, result.html.html, overwrite=target.overwrite)
     if target.report is not None and result.review is not None:
         generation = {"generation": asdict(result.stats), "finish_reason": result.finish_reason}
-        write_report(target.report, shot, result.review, generation)
+        write_report(target.report, result.review, generation)
     return result
 
 

@@ -22,9 +22,7 @@ from app.job.events import (
     TokenChunk,
 )
 from app.page.html import clean_model_output
-from app.review.compare import compare
-from app.review.render import Renderer
-from app.review.review import Review, render_page
+from app.review.review import PageRenderer, judge, render_page
 from inference.backend import Backend
 from inference.cancel import CancelToken
 from inference.config import GenerationRequest
@@ -63,7 +61,7 @@ class CloneJob:
 
 
 def run_clone(job: CloneJob, backend: Backend, cancel: CancelToken | None = None,
-              renderer: Renderer | None = None) -> Iterator[JobEvent]:
+              renderer: PageRenderer | None = None) -> Iterator[JobEvent]:
     """Yield the job's events; the last one is ``JobFinished`` or ``JobFailed``, whatever goes
     wrong. With a renderer, the page is also rendered and compared with the screenshot; a
     failure there leaves the HTML result standing and says why in ``review_error``."""
@@ -84,7 +82,7 @@ def failed_unexpectedly(job_id: str, error: Exception, partial_text: str = "") -
                      details=details)
 
 
-def _clone(job: CloneJob, backend: Backend, cancel: CancelToken, renderer: Renderer | None,
+def _clone(job: CloneJob, backend: Backend, cancel: CancelToken, renderer: PageRenderer | None,
            parts: list[str]) -> Iterator[JobEvent]:
     jid = job.job_id
     done: GenerationDone | None = None
@@ -125,19 +123,20 @@ def _clone(job: CloneJob, backend: Backend, cancel: CancelToken, renderer: Rende
     yield JobFinished(job_id=jid, result=result)
 
 
-def _review(job: CloneJob, renderer: Renderer, result: CloneResult) -> Iterator[JobEvent]:
+def _review(job: CloneJob, renderer: PageRenderer, result: CloneResult) -> Iterator[JobEvent]:
     jid = job.job_id
     yield StageStarted(job_id=jid, stage="render")
     try:
         rendered = render_page(renderer, job.screenshot, result.html.html)
         yield StageStarted(job_id=jid, stage="compare")
-        comparison = compare(job.screenshot.image(), rendered.rgb)
+        judged = judge(job.screenshot, rendered)
+        _ = judged.heatmap  # every caller shows or writes it: computed here, once
     except ShotCloneError as e:
         result = replace(result, review_error=e)
     except Exception as e:  # the page stands even when reviewing it fails
         result = replace(result, review_error=failed_unexpectedly(jid, e).error)
     else:
-        result = replace(result, review=Review(rendered=rendered, comparison=comparison))
+        result = replace(result, review=judged)
     yield JobFinished(job_id=jid, result=result)
 
 

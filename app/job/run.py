@@ -31,7 +31,7 @@ from inference.errors import Cancelled, ShotCloneError
 if TYPE_CHECKING:
     from app.intake import Screenshot
     from app.outputs.history import History, HistoryEntry
-    from app.review.render import Renderer
+    from app.review.review import PageRenderer
     from app.settings import Settings
 
 STAGE_TEXT: dict[Stage, str] = {
@@ -126,7 +126,7 @@ class BackendKeeper:
 
 
 def run_job(settings: Settings, screenshot: Screenshot, backends: BackendKeeper,
-            cancel: CancelToken, renderer: Renderer | None = None) -> Iterator[JobEvent]:
+            cancel: CancelToken, renderer: PageRenderer | None = None) -> Iterator[JobEvent]:
     """A job from settings to its terminal event, the backend built first (off the UI thread
     when a window calls it), so that nothing slow waits before the first event."""
     job = job_for(settings, screenshot)
@@ -151,8 +151,11 @@ class RunState:
     window draw it; with a history entry, it also records the run there as it goes."""
 
     def __init__(self, *, max_tokens: int, entry: HistoryEntry | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 background: Callable[[Callable[[], object]], None] | None = None) -> None:
         self.entry = entry
+        # runs the slow history writes (the pictures); a window passes its thread pool
+        self._background = background or _now
         self.clock = clock
         self.started = clock()
         self.max_tokens = max_tokens
@@ -170,11 +173,11 @@ class RunState:
         self._previewed = 0
 
     @classmethod
-    def recorded(cls, history: History, screenshot: Screenshot,
-                 settings: Settings) -> RunState:
+    def recorded(cls, history: History, screenshot: Screenshot, settings: Settings,
+                 background: Callable[[Callable[[], object]], None] | None = None) -> RunState:
         """A run kept in ``history`` (with the settings it used) from its first event on."""
-        return cls(max_tokens=settings.max_tokens, entry=history.start(screenshot,
-                                                                        asdict(settings)))
+        return cls(max_tokens=settings.max_tokens, background=background,
+                   entry=history.start(screenshot, asdict(settings)))
 
     # -- reading events
     def apply(self, ev: JobEvent) -> None:
@@ -204,7 +207,8 @@ class RunState:
             case JobFinished(result=result):
                 self.result = result
                 if self.entry is not None:
-                    self.entry.finish(result)
+                    entry = self.entry
+                    self._background(lambda: entry.finish(result))
             case JobFailed():
                 self.failure = ev
                 if not self.stopped:
@@ -264,6 +268,10 @@ class RunState:
             return None
         self._previewed = self.tokens
         return self.text
+
+
+def _now(write: Callable[[], object]) -> None:
+    write()
 
 
 def error_text(error: BaseException, what: str = "", details: str = "") -> tuple[str, str]:

@@ -51,7 +51,7 @@ def export_page(parent: QWidget, html: str, shot: Screenshot | None, review: Rev
 
         write_atomic(target, html, overwrite=True)
         if pictures and shot is not None and review is not None:
-            write_report(target.parent, shot, review, only=pictures, prefix=prefix)
+            write_report(target.parent, review, only=pictures, prefix=prefix)
         return target
 
     run_in_thread(write, on_done, on_error, owner=parent)

@@ -4,6 +4,7 @@ and its comparison on the right. Everything slow runs off the UI thread; every r
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,12 +28,14 @@ from PySide6.QtWidgets import (
 
 from app.job.run import STAGE_TEXT, BackendKeeper, RunState, error_text, run_job
 from app.outputs.history import History, HistoryEntry
+from app.review.render import Rendered
 from app.settings import Settings, load_settings
 from app.ui.banner import Banner
 from app.ui.code_pane import CodePane
 from app.ui.compare_pane import ComparePane
 from app.ui.input_pane import InputColumn, image_from_mime
 from app.ui.job_runner import QtJobRunner
+from app.ui.render_service import RenderRequest, RenderService
 from app.ui.run_status import ModelLabel, RunStatus
 from app.ui.threads import run_in_thread
 from inference.errors import ShotCloneError
@@ -40,7 +43,7 @@ from inference.errors import ShotCloneError
 if TYPE_CHECKING:
     from app.intake import Screenshot
     from app.job.events import JobEvent
-    from app.ui.render_service import RenderOutcome, RenderRequest, RenderService
+    from app.review.review import Review
 
 PREVIEW_EVERY_MS = 1000
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp *.tif *.tiff)"
@@ -97,7 +100,9 @@ class MainWindow(QMainWindow):
         self._runner = QtJobRunner(self)
         self._runner.event.connect(self.on_job_event)
         self._runner.idle.connect(self._on_runner_idle)
-        self._renders: RenderService | None = None
+        self._renders = RenderService(self)  # the warm browser, for the job and the previews
+        self._renders.rendered.connect(self.on_rendered)
+        self._renders.failed.connect(self.on_render_failed)
         self._closing = False
         self.hide_on_close = False  # set by the shell when a tray icon keeps the app running
         self._generate_when_open = False
@@ -285,15 +290,15 @@ class MainWindow(QMainWindow):
     def generate(self) -> None:
         if self.shot is None or self.running:
             return
-        settings, shot, backends = self.settings, self.shot, self.backends
-        self.run = RunState.recorded(self.history, shot, settings)
+        settings, shot, backends, renders = self.settings, self.shot, self.backends, self._renders
+        self.run = RunState.recorded(self.history, shot, settings, background=self._save)
         self.entry, self.review = self.run.entry, None
         self.code.show_text("")
         self.compare.badge.clear_score()
         self.banner.hide()
         self.status.follow(self.run)
         # the backend is built on the job's thread: it reads the model's headers
-        self._runner.start(lambda cancel: run_job(settings, shot, backends, cancel))
+        self._runner.start(lambda cancel: run_job(settings, shot, backends, cancel, renders))
         self._preview_timer.start()
         self.refresh_history()
         self._update_actions()
@@ -326,7 +331,11 @@ class MainWindow(QMainWindow):
                 if not result.html.found_html:
                     self.banner.show_message(
                         "The model wrote no HTML; its text is kept in the page.", "warning")
-                self._render(result.html.html, compare=True, tag="final")
+                if result.review is not None:
+                    self._show_review(result.review, f" in {run.elapsed():.0f} s")
+                elif result.review_error is not None:
+                    self._set_phase("Could not render the page", busy=False)
+                    self.show_error(result.review_error)
             case JobFailed(partial_text=partial):
                 self._preview_timer.stop()
                 self.status.stop_clock()
@@ -351,39 +360,36 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------ rendering
 
     def _render(self, html: str, *, compare: bool, tag: str, repair: bool = False) -> None:
-        if self.shot is None:
-            return
-        from app.ui.render_service import RenderRequest, RenderService
+        if self.shot is not None:
+            if compare:
+                self._set_phase(STAGE_TEXT["render"])
+            self._renders.request(RenderRequest(html=html, screenshot=self.shot,
+                                                compare=compare, tag=tag, repair=repair))
 
-        if self._renders is None:
-            self._renders = RenderService(self)
-            self._renders.rendered.connect(self.on_rendered)
-            self._renders.failed.connect(self.on_render_failed)
-        if compare:
-            self._set_phase(STAGE_TEXT["render"])
-        self._renders.request(RenderRequest(html=html, screenshot=self.shot, compare=compare,
-                                            tag=tag, repair=repair))
-
-    def on_rendered(self, request: RenderRequest, outcome: RenderOutcome | None) -> None:
+    def on_rendered(self, request: RenderRequest, outcome: Review | Rendered | None) -> None:
         if request.screenshot is not self.shot or outcome is None:
             return  # for a screenshot no longer shown, or a preview with no HTML yet
-        if request.tag == "preview":
-            if self.run is None or self.run.result is None:  # no final render yet
-                self.compare.show_render(outcome.rendered.rgb)
+        if isinstance(outcome, Rendered):  # a preview: shown until the final review is in
+            if self.running:
+                self.compare.show_render(outcome.rgb)
             return
-        self.review = outcome.review
-        self.compare.show_review(outcome.review, outcome.heatmap)
+        self._show_review(outcome)
         if self.entry is not None:
-            entry, review = self.entry, outcome.review
-            run_in_thread(lambda: entry.save_review(review), lambda _: self.refresh_history(),
-                          lambda e: self.show_error(e, "Could not save the run's pictures"),
-                          owner=self)
-        c = outcome.review.comparison
-        took = f" in {self.run.elapsed():.0f} s" if request.tag == "final" and self.run else ""
-        self._set_phase(f"Done{took}: similarity {c.similarity:.2f}. Edit the HTML to refine it, "
-                        "or export it (Ctrl+S).", busy=False)
+            entry = self.entry
+            self._save(lambda: entry.save_review(outcome))
+
+    def _show_review(self, review: Review, took: str = "") -> None:
+        self.review = review
+        self.compare.show_review(review)
+        self._set_phase(f"Done{took}: similarity {review.comparison.similarity:.2f}. Edit the "
+                        "HTML to refine it, or export it (Ctrl+S).", busy=False)
         self.status.stop_clock()
         self._update_actions()
+
+    def _save(self, write: Callable[[], object]) -> None:
+        """Write to the history off the UI thread, then show the list again."""
+        run_in_thread(write, lambda _: self.refresh_history(),
+                      lambda e: self.show_error(e, "Could not save the run"), owner=self)
 
     def on_render_failed(self, request: RenderRequest, error: Exception) -> None:
         if request.tag != "preview":
@@ -493,9 +499,7 @@ class MainWindow(QMainWindow):
         state.setValue("window/splitter", self.splitter.saveState())
         self._preview_timer.stop()
         self.status.stop_clock()
-        if self._renders is not None:
-            self._renders.shutdown()
-            self._renders = None
+        self._renders.shutdown()
         self.backends.close()
         super().closeEvent(event)
         self.closed.emit()
