@@ -20,7 +20,7 @@ from app.job.run import BackendPlan, plan_backends
 from app.progress import follow, summary
 from app.review.render import Renderer
 from app.review.review import Review, review, write_report
-from app.settings import Settings, data_dir, load_settings, settings_path
+from app.settings import Settings, data_dir, help_for, load_settings, settings_path
 from inference.errors import Cancelled, ShotCloneError
 
 Command = Callable[[argparse.Namespace], int]
@@ -40,23 +40,18 @@ def _gpu_layers(value: str) -> int | str:
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model", f"defaults come from {settings_path()}")
-    g.add_argument("--model", metavar="GGUF", help="the vision-language model (.gguf)")
-    g.add_argument("--mmproj", metavar="GGUF", help="its vision projector (mmproj-*.gguf)")
+    g.add_argument("--model", metavar="GGUF", help=help_for("model"))
+    g.add_argument("--mmproj", metavar="GGUF", help=help_for("mmproj"))
     g.add_argument("--gpu-layers", type=_gpu_layers, metavar="N|auto",
-                   help="layers to put on the GPU; auto: all of them when this llama.cpp "
-                        "build can offload, else none (default: auto)")
-    g.add_argument("--ctx", type=int, dest="n_ctx", metavar="N",
-                   help="context size in tokens (default: 16384)")
-    g.add_argument("--image-tokens", type=int, metavar="N",
-                   help="most tokens the image may take; more reads small text better "
-                        "(default: 1120)")
+                   help=help_for("gpu_layers"))
+    g.add_argument("--ctx", type=int, dest="n_ctx", metavar="N", help=help_for("n_ctx"))
+    g.add_argument("--image-tokens", type=int, metavar="N", help=help_for("image_tokens"))
     g.add_argument("--threads", type=int, dest="n_threads", metavar="N",
-                   help="CPU threads (default: llama.cpp's choice)")
-    g.add_argument("--max-tokens", type=int, metavar="N",
-                   help="longest answer in tokens (default: 8192)")
-    g.add_argument("--temperature", type=float, metavar="T", help="sampling temperature "
-                   "(default: 0.2)")
-    g.add_argument("--seed", type=int, metavar="N", help="sampling seed, for repeatable output")
+                   help=help_for("n_threads") + " (default: llama.cpp's choice)")
+    g.add_argument("--max-tokens", type=int, metavar="N", help=help_for("max_tokens"))
+    g.add_argument("--temperature", type=float, metavar="T", help=help_for("temperature"))
+    g.add_argument("--seed", type=int, metavar="N",
+                   help=help_for("seed") + " (default: a new one each run)")
 
 
 def _settings(args: argparse.Namespace) -> Settings:

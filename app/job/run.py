@@ -98,7 +98,7 @@ def backend_for(settings: Settings) -> BackendPlan:
 
 def job_for(settings: Settings, screenshot: Screenshot) -> CloneJob:
     return CloneJob(screenshot=screenshot, max_tokens=settings.max_tokens,
-                    temperature=settings.temperature, seed=settings.job_seed())
+                    temperature=settings.temperature, seed=settings.seed)
 
 
 class BackendKeeper:
@@ -207,8 +207,10 @@ class RunState:
             case JobFinished(result=result):
                 self.result = result
                 if self.entry is not None:
-                    entry = self.entry
-                    self._background(lambda: entry.finish(result))
+                    entry, review = self.entry, result.review
+                    entry.finish(result)  # the page and "done" at once; the pictures may wait
+                    if review is not None:
+                        self._background(lambda: entry.save_review(review))
             case JobFailed():
                 self.failure = ev
                 if not self.stopped:

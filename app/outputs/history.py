@@ -78,13 +78,10 @@ class HistoryEntry:
             self._stream = None
 
     def finish(self, result: CloneResult) -> None:
-        """Keep the page, how it was made and, when it was reviewed, its pictures and scores."""
         self._close_stream()
         write_atomic(self.folder / PAGE, result.html.html, overwrite=True)
         self._update(status="done", finished=time.time(), stats=asdict(result.stats),
                      finish_reason=result.finish_reason, found_html=result.html.found_html)
-        if result.review is not None:
-            self.save_review(result.review)
 
     def save_review(self, review: Review) -> None:
         """Keep the render, the pictures and the scores of the page (final or edited)."""

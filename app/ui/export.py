@@ -1,12 +1,15 @@
 """Export the page (and, if asked, its render and difference picture) where the user says,
-asking before replacing anything; the files are written off the UI thread."""
+asking before replacing anything, the files written off the UI thread; or open it in the
+user's own browser."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.intake import Screenshot
@@ -56,3 +59,10 @@ def export_page(parent: QWidget, html: str, shot: Screenshot | None, review: Rev
 
     run_in_thread(write, on_done, on_error, owner=parent)
     return target
+
+
+def open_in_browser(html: str) -> None:
+    """Show the page in the user's own browser, from a file of its own."""
+    page = Path(tempfile.mkdtemp(prefix="shotclone-")) / "page.html"
+    page.write_text(html, encoding="utf-8")
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(page)))

@@ -3,42 +3,28 @@ and its comparison on the right. Everything slow runs off the UI thread; every r
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QDesktopServices,
-    QGuiApplication,
-    QIcon,
-    QKeySequence,
-)
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QMainWindow,
-    QSplitter,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon
+from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from app.job.run import STAGE_TEXT, BackendKeeper, RunState, error_text, run_job
 from app.outputs.history import History, HistoryEntry
 from app.review.render import Rendered
-from app.settings import Settings, load_settings
+from app.settings import load_settings_or_defaults
+from app.ui.actions import main_toolbar
 from app.ui.banner import Banner
 from app.ui.code_pane import CodePane
 from app.ui.compare_pane import ComparePane
-from app.ui.input_pane import InputColumn, image_from_mime
+from app.ui.export import open_in_browser
+from app.ui.input_pane import InputColumn, ask_screenshot, image_from_mime
 from app.ui.job_runner import QtJobRunner
 from app.ui.render_service import RenderRequest, RenderService
 from app.ui.run_status import ModelLabel, RunStatus
 from app.ui.threads import run_in_thread
-from inference.errors import ShotCloneError
 
 if TYPE_CHECKING:
     from app.intake import Screenshot
@@ -46,34 +32,6 @@ if TYPE_CHECKING:
     from app.review.review import Review
 
 PREVIEW_EVERY_MS = 1000
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp *.tif *.tiff)"
-
-
-_Keys = QKeySequence.StandardKey
-_ACTIONS: list[tuple[str, str, Any, str, str, bool] | None] = [  # None: a toolbar separator
-    # attribute, text, shortcut, the window's slot, tooltip, on the toolbar
-    ("open_action", "Open…", _Keys.Open, "choose_image", "Open a screenshot", True),
-    ("paste_action", "Paste", _Keys.Paste, "paste", "Paste a screenshot from the clipboard",
-     True),
-    ("capture_action", "Capture", None, "", "Drag a rectangle over any part of the screen",
-     True),
-    None,
-    ("generate_action", "Generate", "Ctrl+Return", "generate",
-     "Write the HTML for this screenshot", True),
-    ("stop_action", "Stop", "Esc", "stop", "Stop writing", True),
-    None,
-    ("export_action", "Export…", _Keys.Save, "export", "Save the page as one .html file", True),
-    ("export_all_action", "Export with pictures…", "Ctrl+Shift+S", "export_with_pictures",
-     "Save the page, its render and the difference picture", False),
-    ("copy_action", "Copy HTML", "Ctrl+Shift+C", "copy_html", "Copy the page's HTML", True),
-    ("browser_action", "Open in browser", "Ctrl+B", "open_in_browser",
-     "Open the page in your web browser", True),
-    None,
-    ("models_action", "Models…", "Ctrl+M", "open_model_setup",
-     "Use a model found on this machine, or download one", True),
-    ("settings_action", "Settings…", "Ctrl+,", "open_settings",
-     "Model, GPU and writing settings", True),
-]
 
 
 def app_icon() -> QIcon:
@@ -106,13 +64,15 @@ class MainWindow(QMainWindow):
         self._closing = False
         self.hide_on_close = False  # set by the shell when a tray icon keeps the app running
         self._generate_when_open = False
-        self.settings = self._load_settings()
+        self.settings, problem = load_settings_or_defaults()
 
         self._build()
         self._restore()
         self.refresh_history()
         self._update_actions()
-        if not self.settings.model and not self.settings.endpoint:
+        if problem:  # a broken settings file: the window opens anyway and says why
+            self.banner.show_message(problem, "warning")
+        elif not self.settings.model and not self.settings.endpoint:
             self.banner.show_message(
                 "No model is set yet: use one already on this machine, download the "
                 "recommended one, or choose the files.", "info",
@@ -123,31 +83,8 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         style = Path(__file__).with_name("style.qss")
         self.setStyleSheet(style.read_text(encoding="utf-8"))
-        tb = QToolBar("Main", movable=False)
-        tb.setObjectName("MainToolbar")
-        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.addToolBar(tb)
-
-        for entry in _ACTIONS:
-            if entry is None:
-                tb.addSeparator()
-                continue
-            name, text, keys, slot, tip, on_toolbar = entry
-            a = QAction(text, self)
-            if keys is not None:
-                a.setShortcut(QKeySequence(keys))
-            a.setToolTip(f"{tip} ({QKeySequence(keys).toString()})" if keys else tip)
-            a.triggered.connect(getattr(self, slot) if slot else lambda: None)
-            self.addAction(a)
-            setattr(self, name, a)
-            if on_toolbar:
-                tb.addAction(a)
-        spacer = QWidget()
-        spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding,
-                             spacer.sizePolicy().verticalPolicy().Preferred)
-        tb.addWidget(spacer)
         self.model_status = ModelLabel()
-        tb.addWidget(self.model_status)
+        main_toolbar(self, self.model_status)
         self._show_model_state("not loaded")
 
         self.banner = Banner()
@@ -186,14 +123,6 @@ class MainWindow(QMainWindow):
         if splitter is not None:
             self.splitter.restoreState(splitter)
 
-    def _load_settings(self) -> Settings:
-        try:
-            return load_settings()
-        except ShotCloneError as e:
-            message = str(e)
-            QTimer.singleShot(0, lambda: self.banner.show_message(message))
-            return Settings()
-
     # --------------------------------------------------------------------- state display
 
     @property
@@ -228,12 +157,9 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------------- screenshots
 
     def choose_image(self) -> None:
-        state = QSettings()
-        start = str(state.value("files/last_folder", str(Path.home())))
-        path, _ = QFileDialog.getOpenFileName(self, "Open a screenshot", start, IMAGE_FILTER)
-        if path:
-            state.setValue("files/last_folder", str(Path(path).parent))
-            self.open_image(Path(path))
+        path = ask_screenshot(self)
+        if path is not None:
+            self.open_image(path)
 
     def paste(self) -> None:
         self.accept_mime(QGuiApplication.clipboard().mimeData())
@@ -276,10 +202,7 @@ class MainWindow(QMainWindow):
             self.code.show_text("")
         if self.banner.level != "info":
             self.banner.hide()
-        scale = f" at {shot.device_pixel_ratio:g}x" if shot.device_pixel_ratio != 1 else ""
-        notes = f" ({'; '.join(shot.changes)})" if shot.changes else ""
-        self._set_phase(f"{Path(shot.source).name}: {shot.width}x{shot.height} px{scale}{notes}."
-                        " Press Generate (Ctrl+Enter).", busy=False)
+        self._set_phase(f"{shot.describe()}. Press Generate (Ctrl+Enter).", busy=False)
         self._update_actions()
         if self._generate_when_open:
             self._generate_when_open = False
@@ -425,10 +348,7 @@ class MainWindow(QMainWindow):
         self._set_phase("HTML copied to the clipboard", busy=False)
 
     def open_in_browser(self) -> None:
-        folder = Path(tempfile.mkdtemp(prefix="shotclone-"))
-        page = folder / "page.html"
-        page.write_text(self.code.toPlainText(), encoding="utf-8")
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(page)))
+        open_in_browser(self.code.toPlainText())
 
     def open_model_setup(self) -> None:
         from app.ui.model_setup import ModelSetupDialog

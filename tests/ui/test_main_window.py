@@ -279,3 +279,14 @@ def test_generate_through_a_model_server(make_main_window: Make, qtbot: object, 
         assert w.history.entries()[0].meta["settings"]["endpoint"] == server.url
     finally:
         server.kill()
+
+
+def test_a_broken_settings_file_opens_with_the_defaults(make_main_window: Make) -> None:
+    from app.settings import settings_path
+
+    settings_path().parent.mkdir(parents=True, exist_ok=True)
+    settings_path().write_text("gpu_layers = true\n")
+    w = make_main_window()
+    assert w.settings == Settings()
+    assert w.banner.isVisible() and "gpu_layers = True" in w.banner.message.text()
+    assert "default settings" in w.banner.message.text()
