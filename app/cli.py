@@ -9,23 +9,19 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from app import __version__
 from app.errors import BadInput
 from app.intake import load_screenshot
-from app.job.batch import JobSettings, Outcome, Target, clone_to_files, images_in, run_batch
+from app.job.batch import Outcome, Target, clone_to_files, images_in, run_batch
 from app.job.events import CloneResult
+from app.job.run import BackendPlan, plan_backends
 from app.progress import follow, summary
 from app.review.render import Renderer
 from app.review.review import Review, review, write_report
-from app.settings import Settings, data_dir, load_settings, settings_path
-from inference.backend import Backend
+from app.settings import Settings, data_dir, help_for, load_settings, settings_path
 from inference.errors import Cancelled, ShotCloneError
-from inference.gguf import inspect_pair
-from inference.remote import RemoteConfig
-from inference.vram import auto_plan
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -44,23 +40,18 @@ def _gpu_layers(value: str) -> int | str:
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model", f"defaults come from {settings_path()}")
-    g.add_argument("--model", metavar="GGUF", help="the vision-language model (.gguf)")
-    g.add_argument("--mmproj", metavar="GGUF", help="its vision projector (mmproj-*.gguf)")
+    g.add_argument("--model", metavar="GGUF", help=help_for("model"))
+    g.add_argument("--mmproj", metavar="GGUF", help=help_for("mmproj"))
     g.add_argument("--gpu-layers", type=_gpu_layers, metavar="N|auto",
-                   help="layers to put on the GPU; auto: all of them when this llama.cpp "
-                        "build can offload, else none (default: auto)")
-    g.add_argument("--ctx", type=int, dest="n_ctx", metavar="N",
-                   help="context size in tokens (default: 16384)")
-    g.add_argument("--image-tokens", type=int, metavar="N",
-                   help="most tokens the image may take; more reads small text better "
-                        "(default: 1120)")
+                   help=help_for("gpu_layers"))
+    g.add_argument("--ctx", type=int, dest="n_ctx", metavar="N", help=help_for("n_ctx"))
+    g.add_argument("--image-tokens", type=int, metavar="N", help=help_for("image_tokens"))
     g.add_argument("--threads", type=int, dest="n_threads", metavar="N",
-                   help="CPU threads (default: llama.cpp's choice)")
-    g.add_argument("--max-tokens", type=int, metavar="N",
-                   help="longest answer in tokens (default: 8192)")
-    g.add_argument("--temperature", type=float, metavar="T", help="sampling temperature "
-                   "(default: 0.2)")
-    g.add_argument("--seed", type=int, metavar="N", help="sampling seed, for repeatable output")
+                   help=help_for("n_threads") + " (default: llama.cpp's choice)")
+    g.add_argument("--max-tokens", type=int, metavar="N", help=help_for("max_tokens"))
+    g.add_argument("--temperature", type=float, metavar="T", help=help_for("temperature"))
+    g.add_argument("--seed", type=int, metavar="N",
+                   help=help_for("seed") + " (default: a new one each run)")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -70,25 +61,14 @@ def _settings(args: argparse.Namespace) -> Settings:
         temperature=args.temperature, seed=args.seed)
 
 
-def _backends(args: argparse.Namespace,
-              settings: Settings) -> list[tuple[str, Callable[[], Backend]]]:
-    """(name, factory) per backend: each --endpoint, else the local model in a worker."""
-    from inference.backend import make_backend
-
-    endpoints = args.endpoint or ([settings.endpoint] if settings.endpoint else [])
-    if endpoints:
-        configs = [RemoteConfig(endpoint=url, model=args.endpoint_model or
-                                settings.endpoint_model or None, timeout_s=args.timeout)
-                   for url in endpoints]
-        return [(c.endpoint, lambda c=c: make_backend("remote", config=c)) for c in configs]
-    config = settings.engine_config()
-    debug_ubatch = os.environ.get("SHOTCLONE_DEBUG_UBATCH")
-    if debug_ubatch:
-        config = replace(config, debug_ubatch=int(debug_ubatch))
-    inspect_pair(config.model, config.mmproj)  # bad model files are refused before any job
-    config, explanation = auto_plan(config)
-    print(f"gpu: {explanation}", file=sys.stderr)
-    return [("local model", lambda: make_backend("worker", config=config))]
+def _backends(args: argparse.Namespace, settings: Settings) -> list[BackendPlan]:
+    """Each --endpoint, else the settings' server, else the local model (checked, planned)."""
+    plans = plan_backends(settings, args.endpoint or (), endpoint_model=args.endpoint_model,
+                          timeout_s=args.timeout)
+    for plan in plans:
+        if plan.explanation:
+            print(f"gpu: {plan.explanation}", file=sys.stderr)
+    return plans
 
 
 def _report_results(result: CloneResult, out: Path, report: Path | None, verbose: bool) -> None:
@@ -104,25 +84,23 @@ def _report_results(result: CloneResult, out: Path, report: Path | None, verbose
 
 def cmd_clone(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    job = JobSettings(max_tokens=settings.max_tokens, temperature=settings.temperature,
-                      seed=None if settings.seed < 0 else settings.seed,
-                      device_pixel_ratio=args.scale, overwrite=args.force)
     source = Path(args.image)
     if source.is_dir():
-        return _clone_folder(args, settings, job, source)
+        return _clone_folder(args, settings, source)
     target = Target(image=source,
                     output=Path(args.output) if args.output else Path(source.stem + ".html"),
-                    report=Path(args.report) if args.report else None)
+                    report=Path(args.report) if args.report else None,
+                    device_pixel_ratio=args.scale, overwrite=args.force)
     if target.output.exists() and not args.force:
         raise BadInput(f"{target.output} already exists. Choose another name with -o, or "
                        "pass --force to replace it.")
     load_screenshot(source)  # a bad image is reported before any model starts
-    _, make = _backends(args, settings)[0]
+    plan = _backends(args, settings)[0]
     with contextlib.ExitStack() as stack:
-        backend = make()
+        backend = plan.make()
         stack.callback(backend.close)
         renderer = stack.enter_context(Renderer()) if target.report else None
-        result = clone_to_files(target, backend, job, follow, renderer)
+        result = clone_to_files(target, backend, settings, follow, renderer)
     _report_results(result, target.output, target.report, args.verbose)
     print(target.output)
     if result.review_error is not None:
@@ -130,11 +108,11 @@ def cmd_clone(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clone_folder(args: argparse.Namespace, settings: Settings, job: JobSettings,
-                  folder: Path) -> int:
+def _clone_folder(args: argparse.Namespace, settings: Settings, folder: Path) -> int:
     out_dir = Path(args.output) if args.output else Path(folder.name + "-html")
     targets = [Target(image=img, output=out_dir / f"{img.stem}.html",
-                      report=Path(args.report) / img.stem if args.report else None)
+                      report=Path(args.report) / img.stem if args.report else None,
+                      device_pixel_ratio=args.scale, overwrite=args.force)
                for img in images_in(folder)]
     backends = _backends(args, settings)
     print(f"cloning {len(targets)} images from {folder} on {len(backends)} "
@@ -153,7 +131,7 @@ def _clone_folder(args: argparse.Namespace, settings: Settings, job: JobSettings
         else:
             print(f"{head} failed ({o.backend}): {o.error}", file=sys.stderr)
 
-    outcomes = run_batch(targets, backends, job, lambda events: follow(events, quiet=True),
+    outcomes = run_batch(targets, backends, settings, lambda events: follow(events, quiet=True),
                          with_report=bool(args.report), on_outcome=on_outcome)
     failed = [o for o in outcomes if o.error is not None]
     print(f"{len(outcomes) - len(failed)} of {len(targets)} cloned"
@@ -189,7 +167,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     with Renderer() as renderer:
         result = review(renderer, shot, html)
     if args.report:
-        write_report(Path(args.report), shot, result)
+        write_report(Path(args.report), result)
     if args.json:
         print(json.dumps(result.scores(), indent=2))
     else:

@@ -44,3 +44,12 @@ class HotkeyUnavailable(ShotCloneError):
     """The global hotkey cannot be registered: taken, malformed, or not allowed here."""
 
     exit_code = 2
+
+
+class UnexpectedError(ShotCloneError):
+    """Something failed that ShotClone did not foresee: a bug. The traceback is kept."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(f"Something went wrong: {type(error).__name__}: {error}. The details "
+                         "are kept with this run; please report it.")
+        self.type_name = type(error).__name__

@@ -41,6 +41,12 @@ class Screenshot:
     def image(self) -> Image.Image:
         return Image.open(io.BytesIO(self.png))
 
+    def describe(self) -> str:
+        """"shot.png: 1280x800 px at 2x (made opaque)"."""
+        scale = f" at {self.device_pixel_ratio:g}x" if self.device_pixel_ratio != 1 else ""
+        notes = f" ({'; '.join(self.changes)})" if self.changes else ""
+        return f"{Path(self.source).name}: {self.width}x{self.height} px{scale}{notes}"
+
 
 def _to_rgb(img: Image.Image, changes: list[str]) -> Image.Image:
     mode = img.mode

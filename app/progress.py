@@ -10,26 +10,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
-from app.job.events import (
-    CloneResult,
-    ImageRead,
-    JobEvent,
-    JobFailed,
-    JobFinished,
-    ModelReady,
-    StageStarted,
-    TokenChunk,
-)
+from app.job.events import CloneResult, JobEvent, JobFailed, JobFinished, TokenChunk
 from app.job.pipeline import unwrap
+from app.job.run import RunState
 
-_STAGE_TEXT = {
-    "load": "loading model",
-    "prompt": "reading the screenshot",
-    "generate": "writing HTML",
-    "html": "cleaning the HTML",
-    "render": "rendering",
-    "compare": "comparing",
-}
 _REFRESH_S = 0.1
 
 
@@ -63,27 +47,20 @@ class ProgressLine:
 
 
 def follow(events: Iterable[JobEvent], quiet: bool = False) -> CloneResult:
-    """Drain a job's events, drawing progress (unless quiet); return its result or raise its
-    error."""
+    """Drain a job's events, drawing its run state (unless quiet); return its result or raise
+    its error."""
     line = ProgressLine(quiet=quiet)
-    first_token_at = 0.0
+    state = RunState(max_tokens=0)
     try:
         for ev in events:
-            match ev:
-                case StageStarted(stage=stage, detail=detail):
-                    line.show(f"{_STAGE_TEXT[stage]}{': ' + detail if detail else ''}…",
-                              force=True)
-                case ModelReady(model=model, load_s=s):
-                    line.show(f"loaded {model} in {s:.1f} s", force=True)
-                case ImageRead(tokens=n, seconds=s):
-                    line.show(f"image read: {n} tokens in {s:.1f} s", force=True)
-                case TokenChunk(n_tokens=n, max_tokens=limit, at=at):
-                    first_token_at = first_token_at or at
-                    rate = (n - 1) / (at - first_token_at) if at > first_token_at else 0.0
-                    line.show(f"writing HTML  {n}/{limit} tokens  {rate:.1f} tok/s")
-                case JobFinished() | JobFailed():
-                    line.end()
-                    return unwrap(ev)
+            state.apply(ev)
+            if isinstance(ev, JobFinished | JobFailed):
+                line.end()
+                return unwrap(ev)
+            if isinstance(ev, TokenChunk):
+                line.show(f"{state.phase()}  {state.rate:.1f} tok/s")
+            else:
+                line.show(state.phase(), force=True)
     finally:
         line.end()
     raise RuntimeError("the job ended without a final event")

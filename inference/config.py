@@ -20,7 +20,7 @@ class EngineConfig:
 
     model: Path
     mmproj: Path | None = None
-    gpu_layers: int | Literal["auto"] = "auto"  # auto: all when the build can offload, else none
+    gpu_layers: int | Literal["auto"] = "auto"  # auto: planned (inference.vram.auto_plan)
     n_ctx: int = 16384
     flash_attn: bool = True
     n_threads: int | None = None  # None: llama.cpp's default (physical cores)

@@ -1,5 +1,6 @@
 """The one exception hierarchy. ``str(error)`` is shown to the user verbatim, so every
-message says what happened and what to do about it; attributes carry the data a UI needs."""
+message says what happened and what to do about it; attributes carry the data a UI needs.
+A message's first line is its headline; lines after it are details (llama.cpp's log)."""
 
 from __future__ import annotations
 

@@ -224,7 +224,7 @@ class ModelWorker:
             why = f"exit code {code}"
         tail = "\n".join(self.log_tail()) or "(it wrote nothing)"
         return (f"The model worker crashed {when}: {why}. ShotClone is fine and the next job "
-                f"starts a fresh worker. Last lines of llama.cpp's log:\n{tail}")
+                f"starts a fresh worker.\nLast lines of llama.cpp's log:\n{tail}")
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):

@@ -13,10 +13,12 @@ from pathlib import Path
 from app.errors import BadInput
 from app.intake import load_screenshot
 from app.job.events import CloneResult, JobEvent
-from app.job.pipeline import CloneJob, run_clone
+from app.job.pipeline import run_clone
+from app.job.run import BackendPlan, job_for
 from app.outputs.files import write_atomic
 from app.review.render import Renderer
 from app.review.review import write_report
+from app.settings import Settings
 from inference.backend import Backend
 from inference.cancel import CancelToken
 from inference.errors import Cancelled, ShotCloneError
@@ -28,17 +30,12 @@ Follow = Callable[[Iterable[JobEvent]], CloneResult]  # drains a job's events in
 
 @dataclass(frozen=True, kw_only=True)
 class Target:
+    """One screenshot and where its page (and report) go."""
+
     image: Path
     output: Path
     report: Path | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class JobSettings:
-    max_tokens: int
-    temperature: float
-    seed: int | None
-    device_pixel_ratio: float | None = None
+    device_pixel_ratio: float | None = None  # None: from the file, else 1
     overwrite: bool = False
 
 
@@ -57,26 +54,25 @@ def images_in(folder: Path) -> list[Path]:
     return found
 
 
-def clone_to_files(target: Target, backend: Backend, settings: JobSettings, follow: Follow,
+def clone_to_files(target: Target, backend: Backend, settings: Settings, follow: Follow,
                    renderer: Renderer | None = None,
                    cancel: CancelToken | None = None) -> CloneResult:
     """Screenshot in, page (and report) out: the one path behind every clone the CLI runs."""
-    if target.output.exists() and not settings.overwrite:
+    if target.output.exists() and not target.overwrite:
         raise BadInput(f"{target.output} already exists. Choose another name with -o, or "
                        "pass --force to replace it.")
-    shot = load_screenshot(target.image, device_pixel_ratio=settings.device_pixel_ratio)
-    job = CloneJob(screenshot=shot, max_tokens=settings.max_tokens,
-                   temperature=settings.temperature, seed=settings.seed)
+    shot = load_screenshot(target.image, device_pixel_ratio=target.device_pixel_ratio)
+    job = job_for(settings, shot)
     result = follow(run_clone(job, backend, cancel, renderer=renderer))
-    write_atomic(target.output, result.html.html, overwrite=settings.overwrite)
+    write_atomic(target.output, result.html.html, overwrite=target.overwrite)
     if target.report is not None and result.review is not None:
         generation = {"generation": asdict(result.stats), "finish_reason": result.finish_reason}
-        write_report(target.report, shot, result.review, generation)
+        write_report(target.report, result.review, generation)
     return result
 
 
-def run_batch(targets: list[Target], backends: list[tuple[str, Callable[[], Backend]]],
-              settings: JobSettings, follow: Follow, *, with_report: bool,
+def run_batch(targets: list[Target], backends: list[BackendPlan],
+              settings: Settings, follow: Follow, *, with_report: bool,
               on_outcome: Callable[[Outcome], None],
               cancel: CancelToken | None = None) -> list[Outcome]:
     """Clone every target, one thread per backend pulling the next target when it is free."""
@@ -92,9 +88,10 @@ def run_batch(targets: list[Target], backends: list[tuple[str, Callable[[], Back
             outcomes.append(outcome)
             on_outcome(outcome)
 
-    def work(name: str, make: Callable[[], Backend]) -> None:
+    def work(plan: BackendPlan) -> None:
+        name = plan.name
         with contextlib.ExitStack() as stack:
-            backend = make()
+            backend = plan.make()
             stack.callback(backend.close)
             renderer = stack.enter_context(Renderer()) if with_report else None
             while not cancel.cancelled:
@@ -108,7 +105,7 @@ def run_batch(targets: list[Target], backends: list[tuple[str, Callable[[], Back
                 except ShotCloneError as e:
                     report(Outcome(target=target, backend=name, error=e))
 
-    threads = [threading.Thread(target=work, args=b, daemon=True, name=f"batch {b[0]}")
+    threads = [threading.Thread(target=work, args=(b,), daemon=True, name=f"batch {b.name}")
                for b in backends]
     for th in threads:
         th.start()

@@ -13,7 +13,7 @@ from app.review.review import Review
 from inference.errors import ShotCloneError
 from inference.events import FinishReason, GenerationStats
 
-Stage = Literal["load", "prompt", "generate", "html", "render", "compare"]
+Stage = Literal["check", "load", "prompt", "generate", "html", "render", "compare"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +37,13 @@ class JobEvent:
 class StageStarted(JobEvent):
     stage: Stage
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BackendReady(JobEvent):
+    name: str  # "local model", or the server's address
+    explanation: str = ""  # where the layers go
+    warning: str = ""  # something asked for that cannot happen as asked
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,3 +75,4 @@ class JobFinished(JobEvent):
 class JobFailed(JobEvent):
     error: ShotCloneError
     partial_text: str = ""  # what the model had written when it failed or was stopped
+    details: str = ""  # the traceback of an unexpected exception, for the log and the history

@@ -3,10 +3,13 @@ tests all drive this same function."""
 
 from __future__ import annotations
 
+import logging
+import traceback
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+from app.errors import UnexpectedError
 from app.intake import Screenshot
 from app.job.events import (
     CloneResult,
@@ -19,9 +22,7 @@ from app.job.events import (
     TokenChunk,
 )
 from app.page.html import clean_model_output
-from app.review.compare import compare
-from app.review.render import Renderer
-from app.review.review import Review, render_page
+from app.review.review import PageRenderer, judge, render_page
 from inference.backend import Backend
 from inference.cancel import CancelToken
 from inference.config import GenerationRequest
@@ -35,6 +36,8 @@ from inference.events import (
     TokenText,
 )
 from prompts import load_prompt
+
+log = logging.getLogger("shotclone")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,38 +61,51 @@ class CloneJob:
 
 
 def run_clone(job: CloneJob, backend: Backend, cancel: CancelToken | None = None,
-              renderer: Renderer | None = None) -> Iterator[JobEvent]:
-    """Yield the job's events; the last one is ``JobFinished`` or ``JobFailed``. With a
-    renderer, the page is also rendered and compared with the screenshot; a failure there
-    leaves the HTML result standing and says why in ``review_error``."""
-    jid = job.job_id
-    cancel = cancel or CancelToken()
-    parts: list[str] = []
-    done: GenerationDone | None = None
+              renderer: PageRenderer | None = None) -> Iterator[JobEvent]:
+    """Yield the job's events; the last one is ``JobFinished`` or ``JobFailed``, whatever goes
+    wrong. With a renderer, the page is also rendered and compared with the screenshot; a
+    failure there leaves the HTML result standing and says why in ``review_error``."""
+    parts: list[str] = []  # the answer so far, kept when the job fails
     try:
-        request = job.request()
-        for ev in backend.stream(request, cancel):
-            match ev:
-                case ModelLoading():
-                    yield StageStarted(job_id=jid, stage="load", detail=ev.model)
-                case ModelLoaded():
-                    yield ModelReady(job_id=jid, model=ev.model, gpu_layers=ev.gpu_layers,
-                                     load_s=ev.seconds)
-                case PromptStarted():
-                    yield StageStarted(job_id=jid, stage="prompt", detail="reading the image")
-                case ImageEncoded():
-                    yield ImageRead(job_id=jid, tokens=ev.tokens, seconds=ev.seconds)
-                case TokenText():
-                    if not parts:
-                        yield StageStarted(job_id=jid, stage="generate")
-                    parts.append(ev.text)
-                    yield TokenChunk(job_id=jid, text=ev.text, n_tokens=ev.n_tokens,
-                                     max_tokens=request.max_tokens)
-                case GenerationDone():
-                    done = ev
+        yield from _clone(job, backend, cancel or CancelToken(), renderer, parts)
     except ShotCloneError as e:
-        yield JobFailed(job_id=jid, error=e, partial_text="".join(parts))
-        return
+        yield JobFailed(job_id=job.job_id, error=e, partial_text="".join(parts))
+    except Exception as e:  # a bug must still end the job, visibly
+        yield failed_unexpectedly(job.job_id, e, "".join(parts))
+
+
+def failed_unexpectedly(job_id: str, error: Exception, partial_text: str = "") -> JobFailed:
+    """The terminal event for an exception nobody foresaw: logged, with its traceback kept."""
+    details = "".join(traceback.format_exception(error))
+    log.error("job %s failed unexpectedly\n%s", job_id, details)
+    return JobFailed(job_id=job_id, error=UnexpectedError(error), partial_text=partial_text,
+                     details=details)
+
+
+def _clone(job: CloneJob, backend: Backend, cancel: CancelToken, renderer: PageRenderer | None,
+           parts: list[str]) -> Iterator[JobEvent]:
+    jid = job.job_id
+    done: GenerationDone | None = None
+    request = job.request()
+    for ev in backend.stream(request, cancel):
+        match ev:
+            case ModelLoading():
+                yield StageStarted(job_id=jid, stage="load", detail=ev.model)
+            case ModelLoaded():
+                yield ModelReady(job_id=jid, model=ev.model, gpu_layers=ev.gpu_layers,
+                                 load_s=ev.seconds)
+            case PromptStarted():
+                yield StageStarted(job_id=jid, stage="prompt", detail="reading the image")
+            case ImageEncoded():
+                yield ImageRead(job_id=jid, tokens=ev.tokens, seconds=ev.seconds)
+            case TokenText():
+                if not parts:
+                    yield StageStarted(job_id=jid, stage="generate")
+                parts.append(ev.text)
+                yield TokenChunk(job_id=jid, text=ev.text, n_tokens=ev.n_tokens,
+                                 max_tokens=request.max_tokens)
+            case GenerationDone():
+                done = ev
     raw = "".join(parts)
     if done is None:
         yield JobFailed(job_id=jid, partial_text=raw,
@@ -102,15 +118,25 @@ def run_clone(job: CloneJob, backend: Backend, cancel: CancelToken | None = None
     result = CloneResult(screenshot=job.screenshot, html=clean_model_output(raw), raw_text=raw,
                          stats=done.stats, finish_reason=done.finish_reason)
     if renderer is not None:
-        yield StageStarted(job_id=jid, stage="render")
-        try:
-            rendered = render_page(renderer, job.screenshot, result.html.html)
-        except ShotCloneError as e:
-            result = replace(result, review_error=e)
-        else:
-            yield StageStarted(job_id=jid, stage="compare")
-            comparison = compare(job.screenshot.image(), rendered.rgb)
-            result = replace(result, review=Review(rendered=rendered, comparison=comparison))
+        yield from _review(job, renderer, result)
+        return
+    yield JobFinished(job_id=jid, result=result)
+
+
+def _review(job: CloneJob, renderer: PageRenderer, result: CloneResult) -> Iterator[JobEvent]:
+    jid = job.job_id
+    yield StageStarted(job_id=jid, stage="render")
+    try:
+        rendered = render_page(renderer, job.screenshot, result.html.html)
+        yield StageStarted(job_id=jid, stage="compare")
+        judged = judge(job.screenshot, rendered)
+        _ = judged.heatmap  # every caller shows or writes it: computed here, once
+    except ShotCloneError as e:
+        result = replace(result, review_error=e)
+    except Exception as e:  # the page stands even when reviewing it fails
+        result = replace(result, review_error=failed_unexpectedly(jid, e).error)
+    else:
+        result = replace(result, review=judged)
     yield JobFinished(job_id=jid, result=result)
 
 

@@ -87,7 +87,7 @@ class HistoryEntry:
         """Keep the render, the pictures and the scores of the page (final or edited)."""
         from app.review.review import write_report
 
-        write_report(self.folder, self.screenshot(), review)
+        write_report(self.folder, review)
         self._update(similarity=review.comparison.similarity)
 
     def save_page(self, html: str) -> None:
@@ -95,9 +95,11 @@ class HistoryEntry:
         write_atomic(self.folder / PAGE, html, overwrite=True)
         self._update(edited=True)
 
-    def fail(self, message: str, status: str = "failed") -> None:
+    def fail(self, message: str, status: str = "failed", details: str = "") -> None:
+        """Say why the run ended early; ``details`` (a traceback) goes in with it."""
         self._close_stream()
-        self._update(status=status, finished=time.time(), error=message)
+        self._update(status=status, finished=time.time(), error=message,
+                     **({"details": details} if details else {}))
 
 
 class History:

@@ -5,22 +5,35 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from PIL import Image
 
 from app.intake import Screenshot
 from app.outputs.files import write_atomic
 from app.review.compare import CompareConfig, Comparison, compare, heatmap, side_by_side
-from app.review.render import Rendered, Renderer
+from app.review.render import Rendered
 
 REPORT_FILES = ("render.png", "diff.png", "side_by_side.png", "scores.json")
 
 
 @dataclass(frozen=True, kw_only=True)
 class Review:
+    """A page rendered at its screenshot's size and compared with it."""
+
     rendered: Rendered
     comparison: Comparison
+    original: Image.Image = field(repr=False, compare=False)  # the screenshot, decoded once
+
+    @cached_property
+    def heatmap(self) -> Image.Image:
+        """The difference picture, computed once per review (the app asks for it on the render
+        thread; the window, the history and the export reuse it)."""
+        return heatmap(self.original, self.comparison)
 
     def scores(self) -> dict[str, Any]:
         r = self.rendered
@@ -37,14 +50,27 @@ class Review:
         }
 
 
-def render_page(renderer: Renderer, shot: Screenshot, html: str) -> Rendered:
+class PageRenderer(Protocol):
+    """What renders a page: ``app.review.render.Renderer``, or the app's thread that owns one."""
+
+    def render(self, html: str, width: int, height: int,
+               device_pixel_ratio: float = 1.0) -> Rendered: ...
+
+
+def render_page(renderer: PageRenderer, shot: Screenshot, html: str) -> Rendered:
     return renderer.render(html, shot.width, shot.height, shot.device_pixel_ratio)
 
 
-def review(renderer: Renderer, shot: Screenshot, html: str,
+def judge(shot: Screenshot, rendered: Rendered, config: CompareConfig | None = None) -> Review:
+    """Compare a render with its screenshot."""
+    original = shot.image()
+    return Review(rendered=rendered, comparison=compare(original, rendered.rgb, config),
+                  original=original)
+
+
+def review(renderer: PageRenderer, shot: Screenshot, html: str,
            config: CompareConfig | None = None) -> Review:
-    rendered = render_page(renderer, shot, html)
-    return Review(rendered=rendered, comparison=compare(shot.image(), rendered.rgb, config))
+    return judge(shot, render_page(renderer, shot, html), config)
 
 
 def png_bytes(img: Any) -> bytes:
@@ -54,15 +80,18 @@ def png_bytes(img: Any) -> bytes:
     return buf.getvalue()
 
 
-def write_report(folder: Path, shot: Screenshot, result: Review,
-                 extra: dict[str, Any] | None = None) -> list[Path]:
-    """Write render.png, diff.png, side_by_side.png and scores.json into ``folder``."""
-    original, rendered = shot.image(), result.rendered.rgb
-    scores = {**result.scores(), **(extra or {})}
-    files = {
-        "render.png": result.rendered.png,
-        "diff.png": png_bytes(heatmap(original, result.comparison)),
-        "side_by_side.png": png_bytes(side_by_side(original, rendered, result.comparison)),
-        "scores.json": json.dumps(scores, indent=2) + "\n",
+def write_report(folder: Path, result: Review,
+                 extra: dict[str, Any] | None = None, *, only: Sequence[str] = REPORT_FILES,
+                 prefix: str = "") -> list[Path]:
+    """Write render.png, diff.png, side_by_side.png and scores.json (or ``only`` some of them)
+    into ``folder``, each name after ``prefix``: the report, the history's pictures and the
+    app's export all come from here."""
+    files: dict[str, Callable[[], bytes | str]] = {
+        "render.png": lambda: result.rendered.png,
+        "diff.png": lambda: png_bytes(result.heatmap),
+        "side_by_side.png": lambda: png_bytes(
+            side_by_side(result.original, result.rendered.rgb, result.comparison)),
+        "scores.json": lambda: json.dumps({**result.scores(), **(extra or {})}, indent=2) + "\n",
     }
-    return [write_atomic(folder / name, data, overwrite=True) for name, data in files.items()]
+    return [write_atomic(folder / f"{prefix}{name}", files[name](), overwrite=True)
+            for name in only]

@@ -134,10 +134,10 @@ class ComparePane(QWidget):
         self._clone_picture = image
         self._blend()
 
-    def show_review(self, review: Review, heat: object) -> None:
+    def show_review(self, review: Review) -> None:
         self.show_render(review.rendered.rgb)
         comparison = review.comparison
-        self.heatmap.set_picture(_qimage(heat))
+        self.heatmap.set_picture(_qimage(review.heatmap))  # computed once, off the UI thread
         self.badge.set_score(comparison.similarity, comparison.ssim, comparison.pixel_mismatch)
 
     def _blend(self) -> None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QSize, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QFrame,
     QLabel,
     QListWidget,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.outputs.history import HistoryEntry
 
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp *.tif *.tiff)"
 DROP_HINT = "Drop a screenshot here\nor paste one (Ctrl+V), or open a file (Ctrl+O)"
 
 
@@ -136,3 +138,30 @@ class HistoryPane(QListWidget):
         menu.addAction("Reopen", lambda: self.reopen.emit(entry))
         menu.addAction("Delete", lambda: self.delete.emit(entry))
         menu.exec(self.mapToGlobal(pos))  # type: ignore[arg-type]
+
+
+class InputColumn(QWidget):
+    """The window's left column: the drop zone above the recent runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.drop_zone = DropZone()
+        self.history_pane = HistoryPane()
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.drop_zone, 2)
+        title = QLabel("Recent")
+        title.setObjectName("PaneTitle")
+        col.addWidget(title)
+        col.addWidget(self.history_pane, 3)
+
+
+def ask_screenshot(parent: QWidget) -> Path | None:
+    """A screenshot file chosen by the user, starting in the folder of the last one."""
+    state = QSettings()
+    start = str(state.value("files/last_folder", str(Path.home())))
+    path, _ = QFileDialog.getOpenFileName(parent, "Open a screenshot", start, IMAGE_FILTER)
+    if not path:
+        return None
+    state.setValue("files/last_folder", str(Path(path).parent))
+    return Path(path)

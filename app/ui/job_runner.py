@@ -1,29 +1,30 @@
-"""QtJobRunner: runs ``app.job.pipeline.run_clone`` on a thread of its own and re-emits each job
-event on the UI thread. Widgets connect to its signals, never to the pipeline."""
+"""QtJobRunner: runs a job's events (``app.job.run.run_job``) on a thread of its own and
+re-emits each on the UI thread. Widgets connect to its signals, never to the pipeline."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.job.events import JobEvent, JobFailed, JobFinished
-from app.job.pipeline import CloneJob, run_clone
 from inference.cancel import CancelToken
+
+Events = Callable[[CancelToken], Iterator[JobEvent]]  # a job, started with its cancel token
 
 
 class _Pump(QObject):
     event = Signal(object)
     ended = Signal()
 
-    def __init__(self, job: CloneJob, backend: Any, cancel: CancelToken) -> None:
+    def __init__(self, events: Events, cancel: CancelToken) -> None:
         super().__init__()
-        self.job, self.backend, self.cancel = job, backend, cancel
+        self.events, self.cancel = events, cancel
 
     @Slot()
     def run(self) -> None:
         try:
-            for ev in run_clone(self.job, self.backend, self.cancel):
+            for ev in self.events(self.cancel):
                 self.event.emit(ev)
         finally:
             self.ended.emit()
@@ -45,12 +46,12 @@ class QtJobRunner(QObject):
     def running(self) -> bool:
         return self._thread is not None
 
-    def start(self, job: CloneJob, backend: Any) -> None:
+    def start(self, events: Events) -> None:
         if self.running:
             raise RuntimeError("a job is already running")
         self._cancel = CancelToken()
         self._thread = QThread()
-        self._pump = _Pump(job, backend, self._cancel)
+        self._pump = _Pump(events, self._cancel)
         self._pump.moveToThread(self._thread)
         self._thread.started.connect(self._pump.run)
         self._pump.event.connect(self._on_event)  # queued: delivered on this (UI) thread

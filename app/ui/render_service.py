@@ -1,19 +1,25 @@
-"""Renders (and compares) pages on a thread that owns the warm browser, since Playwright is
-bound to the thread that started it. That thread is a plain Python thread: Playwright's
-greenlets crash in a QThread. Requests never queue up: while one render runs, only the newest
-request waits, and it replaces any older one."""
+"""The warm browser on a thread of its own, since Playwright is bound to the thread that started
+it (a plain Python thread: Playwright's greenlets crash in a QThread). It serves two callers:
+the job's pipeline, through ``render`` (it blocks its own thread, never the UI's), and the
+window's previews and re-reviews (edits, reopened runs), which never queue up: while one runs,
+only the newest request waits. The review itself is ``app.review.review``'s, as everywhere."""
 
 from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from app.intake import Screenshot
+from app.review.render import Rendered, Renderer
+from app.review.review import Review, render_page, review
+
+_Call = Callable[[Renderer], Any]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,65 +27,51 @@ class RenderRequest:
     html: str
     screenshot: Screenshot
     compare: bool  # False: a live preview, the picture alone
-    tag: str = ""  # what asked for it ("preview", "final", "edit"), handed back with the result
+    tag: str = ""  # what asked for it ("preview", "edit", "reopen"), handed back with the result
     repair: bool = False  # a model's partial answer: extract and close it first
 
 
-@dataclass(frozen=True, kw_only=True)
-class RenderOutcome:
-    """Everything the window shows, computed off the UI thread."""
-
-    rendered: Any  # app.review.render.Rendered
-    review: Any = None  # app.review.review.Review, when compared
-    heatmap: Any = None  # RGB array of the differences, when compared
-
-
-def _render_one(renderer: Any, request: RenderRequest) -> RenderOutcome | None:
-    from app.page.html import clean_model_output
-    from app.review.compare import heatmap
-    from app.review.review import render_page, review
-
+def _serve(request: RenderRequest, renderer: Renderer) -> Review | Rendered | None:
     html = request.html
     if request.repair:
+        from app.page.html import clean_model_output
+
         cleaned = clean_model_output(html)
         if not cleaned.found_html:
             return None
         html = cleaned.html
     if not request.compare:
-        return RenderOutcome(rendered=render_page(renderer, request.screenshot, html))
-    result = review(renderer, request.screenshot, html)
-    heat = np.asarray(heatmap(request.screenshot.image(), result.comparison))
-    return RenderOutcome(rendered=result.rendered, review=result, heatmap=heat)
+        return render_page(renderer, request.screenshot, html)
+    judged = review(renderer, request.screenshot, html)
+    _ = judged.heatmap  # computed here, off the UI thread, once
+    return judged
 
 
-def _render_loop(inbox: queue.Queue[RenderRequest | None], report: Any) -> None:
-    from app.review.render import Renderer
-
+def _render_loop(inbox: queue.Queue[tuple[_Call, Future[Any]] | None]) -> None:
     renderer: Renderer | None = None
     try:
-        while (request := inbox.get()) is not None:
+        while (item := inbox.get()) is not None:
+            call, future = item
             try:
                 renderer = renderer or Renderer()
-                outcome = _render_one(renderer, request)
-            except Exception as e:  # anything at all is reported in the window
-                report.emit(request, e, False)
-            else:
-                report.emit(request, outcome, True)
+                future.set_result(call(renderer))
+            except BaseException as e:  # anything at all goes back to the caller
+                future.set_exception(e)
     finally:
         if renderer is not None:
             renderer.close()
 
 
 class RenderService(QObject):
-    rendered = Signal(object, object)  # RenderRequest, RenderOutcome (None: no HTML yet)
+    rendered = Signal(object, object)  # RenderRequest, Review | Rendered (None: no HTML yet)
     failed = Signal(object, object)  # RenderRequest, exception
-    _report = Signal(object, object, bool)  # from the render thread; delivered on the UI thread
+    _report = Signal(object, object)  # RenderRequest, Future: delivered on the UI thread
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._inbox: queue.Queue[RenderRequest | None] = queue.Queue()
+        self._inbox: queue.Queue[tuple[_Call, Future[Any]] | None] = queue.Queue()
         self._report.connect(self._on_report)
-        self._thread = threading.Thread(target=_render_loop, args=(self._inbox, self._report),
+        self._thread = threading.Thread(target=_render_loop, args=(self._inbox,),
                                         daemon=True, name="renderer")
         self._thread.start()
         self._busy = False
@@ -90,21 +82,34 @@ class RenderService(QObject):
     def busy(self) -> bool:
         return self._busy
 
+    def call(self, fn: _Call) -> Future[Any]:
+        """Run ``fn(renderer)`` on the browser's thread."""
+        future: Future[Any] = Future()
+        self._inbox.put((fn, future))
+        return future
+
+    def render(self, html: str, width: int, height: int,
+               device_pixel_ratio: float = 1.0) -> Rendered:
+        """The pipeline's renderer: blocks the calling (job) thread until the page is in."""
+        return self.call(lambda r: r.render(html, width, height, device_pixel_ratio)).result()
+
     def request(self, request: RenderRequest) -> None:
         if self._busy:
             self._waiting = request  # replaces an older waiting request: never a queue
             return
         self._busy = True
-        self._inbox.put(request)
+        future = self.call(lambda r: _serve(request, r))
+        future.add_done_callback(lambda f: self._report.emit(request, f))
 
-    @Slot(object, object, bool)
-    def _on_report(self, request: RenderRequest, result: object, ok: bool) -> None:
+    @Slot(object, object)
+    def _on_report(self, request: RenderRequest, future: Future[Any]) -> None:
         self._busy = False
-        if ok:
+        error = future.exception()
+        if error is None:
             self.renders += 1
-            self.rendered.emit(request, result)
+            self.rendered.emit(request, future.result())
         else:
-            self.failed.emit(request, result)
+            self.failed.emit(request, error)
         if self._waiting is not None:
             waiting, self._waiting = self._waiting, None
             self.request(waiting)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.settings import Settings, save_settings, settings_path
+from app.settings import SPECS, Settings, save_settings, settings_path
 from inference.config import CACHE_TYPES
 from inference.errors import ShotCloneError
 
@@ -51,6 +51,17 @@ class _FileField(QWidget):
         return self.edit.text().strip()
 
 
+def _spin(name: str, value: int, step: int = 1, unset: str = "") -> QSpinBox:
+    """A spin box with the setting's own range and help; ``unset`` names the value below it."""
+    spec = SPECS[name]
+    box = QSpinBox(minimum=int(spec.low or 0) - (1 if unset else 0), maximum=int(spec.high or 0),
+                   singleStep=step, toolTip=spec.help)
+    if unset:
+        box.setSpecialValueText(unset)
+    box.setValue(value)
+    return box
+
+
 class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,18 +74,14 @@ class SettingsDialog(QDialog):
         form = QFormLayout(local)
         self.model = _FileField(s.model, "Choose the model")
         self.mmproj = _FileField(s.mmproj, "Choose the vision projector (mmproj)")
-        self.gpu_layers = QSpinBox(minimum=-1, maximum=999, specialValueText="auto")
-        self.gpu_layers.setValue(-1 if s.gpu_layers == "auto" else int(s.gpu_layers))
-        self.gpu_layers.setToolTip("Layers on the GPU; auto puts them all there when this "
-                                   "llama.cpp build can offload")
-        self.n_ctx = QSpinBox(minimum=2048, maximum=262144, singleStep=1024, value=s.n_ctx)
+        self.gpu_layers = _spin("gpu_layers", -1 if s.gpu_layers == "auto" else s.gpu_layers,
+                                unset="auto")
+        self.n_ctx = _spin("n_ctx", s.n_ctx, step=1024)
         self.flash_attn = QCheckBox("Flash attention", checked=s.flash_attn)
         self.cache_type = QComboBox()
         self.cache_type.addItems(list(CACHE_TYPES))
         self.cache_type.setCurrentText(s.cache_type)
-        self.image_tokens = QSpinBox(minimum=64, maximum=4096, value=s.image_tokens)
-        self.image_tokens.setToolTip("Most tokens the screenshot may take; more reads small "
-                                     "text better")
+        self.image_tokens = _spin("image_tokens", s.image_tokens)
         form.addRow("Model", self.model)
         form.addRow("Vision projector", self.mmproj)
         form.addRow("GPU layers", self.gpu_layers)
@@ -93,12 +100,11 @@ class SettingsDialog(QDialog):
 
         sampling = QGroupBox("Writing")
         sform = QFormLayout(sampling)
-        self.temperature = QDoubleSpinBox(minimum=0.0, maximum=2.0, singleStep=0.1,
-                                          value=s.temperature)
-        self.max_tokens = QSpinBox(minimum=256, maximum=131072, singleStep=512,
-                                   value=s.max_tokens)
-        self.seed = QSpinBox(minimum=-1, maximum=2**31 - 1, value=s.seed,
-                             specialValueText="random")
+        spec = SPECS["temperature"]
+        self.temperature = QDoubleSpinBox(minimum=spec.low, maximum=spec.high, singleStep=0.1,
+                                          value=s.temperature, toolTip=spec.help)
+        self.max_tokens = _spin("max_tokens", s.max_tokens, step=512)
+        self.seed = _spin("seed", -1 if s.seed is None else s.seed, unset="random")
         sform.addRow("Temperature", self.temperature)
         sform.addRow("Max tokens", self.max_tokens)
         sform.addRow("Seed", self.seed)
@@ -142,7 +148,8 @@ class SettingsDialog(QDialog):
             image_tokens=self.image_tokens.value(), endpoint=self.endpoint.text().strip(),
             endpoint_model=self.endpoint_model.text().strip(),
             temperature=round(self.temperature.value(), 2), max_tokens=self.max_tokens.value(),
-            seed=self.seed.value(), hotkey=self.hotkey.text().strip(),
+            seed=None if self.seed.value() < 0 else self.seed.value(),
+            hotkey=self.hotkey.text().strip(),
             clone_after_capture=self.clone_after_capture.isChecked(),
             keep_in_tray=self.keep_in_tray.isChecked())
 

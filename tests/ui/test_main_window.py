@@ -66,7 +66,7 @@ def test_drop_a_png_generate_and_compare(make_main_window: Make, qtbot: object,
     wait_done(qtbot, w)
     html = w.code.toPlainText()
     assert html.startswith("<!DOCTYPE html>")
-    assert w.token_label.text() == "200 tokens" and "tok/s" in w.speed_label.text()
+    assert w.status.tokens.text() == "200 tokens" and "tok/s" in w.status.speed.text()
     for view in (w.compare.preview, w.compare.clone, w.compare.heatmap, w.compare.original):
         assert view.has_picture()
     assert w.compare.badge.text().startswith("similarity 0.")
@@ -155,7 +155,7 @@ def writing_window(make: Make, qtbot: object, image: Path, tiny_model: tuple[Pat
     w = make()
     open_and_wait(qtbot, w, image)
     w.generate()
-    qtbot.waitUntil(lambda: w._tokens > tokens, timeout=RUN_S)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: w.run.tokens > tokens, timeout=RUN_S)  # type: ignore[attr-defined]
     return w
 
 
@@ -166,11 +166,11 @@ def test_stop_during_a_run_keeps_what_was_written(
     assert w.stop_action.isEnabled() and w.stop_action.shortcut() == QKeySequence("Esc")
     w.stop_action.trigger()
     qtbot.waitUntil(lambda: not w.running, timeout=RUN_S)  # type: ignore[attr-defined]
-    assert w.phase.text().startswith("Stopped after")
-    assert w._tokens < 30000 and w.code.toPlainText()
+    assert w.status.phase.text().startswith("Stopped after")
+    assert w.run.tokens < 30000 and w.code.toPlainText()
     entry = w.history.entries()[0]
     assert entry.meta["status"] == "stopped"
-    assert (entry.folder / "stream.txt").read_text() == "".join(w._streamed)
+    assert (entry.folder / "stream.txt").read_text() == w.run.text
     assert w.backend.worker is not None and w.backend.worker.alive  # the model stays loaded
 
 
@@ -186,7 +186,7 @@ def test_a_worker_crash_is_shown_and_the_next_run_works(
     w.settings = Settings(**{**w.settings.__dict__, "max_tokens": 50})
     w.generate()
     wait_done(qtbot, w)
-    assert w.token_label.text() == "50 tokens"
+    assert w.status.tokens.text() == "50 tokens"
 
 
 def test_closing_during_a_run_stops_it_cleanly(make_main_window: Make, qtbot: object,
@@ -275,7 +275,18 @@ def test_generate_through_a_model_server(make_main_window: Make, qtbot: object, 
         open_and_wait(qtbot, w, ui_png)
         w.generate()
         wait_done(qtbot, w)
-        assert w.token_label.text() == "40 tokens"
+        assert w.status.tokens.text() == "40 tokens"
         assert w.history.entries()[0].meta["settings"]["endpoint"] == server.url
     finally:
         server.kill()
+
+
+def test_a_broken_settings_file_opens_with_the_defaults(make_main_window: Make) -> None:
+    from app.settings import settings_path
+
+    settings_path().parent.mkdir(parents=True, exist_ok=True)
+    settings_path().write_text("gpu_layers = true\n")
+    w = make_main_window()
+    assert w.settings == Settings()
+    assert w.banner.isVisible() and "gpu_layers = True" in w.banner.message.text()
+    assert "default settings" in w.banner.message.text()

@@ -78,7 +78,8 @@ def test_gpu_layers_on_a_cpu_only_build_are_warned_about(
                            max_tokens=20, gpu_layers=20))
     w = make_main_window()
     open_and_wait(qtbot, w, ui_png)
-    w.generate()
-    assert w.banner.level == "warning" and "built for the CPU only" in w.banner.message.text()
+    w.generate()  # the backend is planned on the job's thread; the warning comes from there
+    qtbot.waitUntil(lambda: w.banner.level == "warning", timeout=30_000)  # type: ignore[attr-defined]
+    assert "built for the CPU only" in w.banner.message.text()
     assert "scripts/setup.sh" in w.banner.message.text()
     qtbot.waitUntil(lambda: not w.running, timeout=30_000)  # type: ignore[attr-defined]

@@ -1,0 +1,68 @@
+"""Export the page (and, if asked, its render and difference picture) where the user says,
+asking before replacing anything, the files written off the UI thread; or open it in the
+user's own browser."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from app.intake import Screenshot
+from app.review.review import Review
+from app.ui.threads import run_in_thread
+
+PICTURES = ("render.png", "diff.png")
+
+
+def ask_target(parent: QWidget, suggested_name: str) -> Path | None:
+    state = QSettings()
+    folder = Path(str(state.value("files/export_folder", str(Path.home()))))
+    path, _ = QFileDialog.getSaveFileName(
+        parent, "Export the page", str(folder / suggested_name), "HTML page (*.html)",
+        options=QFileDialog.Option.DontConfirmOverwrite)
+    if not path:
+        return None
+    state.setValue("files/export_folder", str(Path(path).parent))
+    return Path(path) if path.endswith((".html", ".htm")) else Path(path).with_suffix(".html")
+
+
+def export_page(parent: QWidget, html: str, shot: Screenshot | None, review: Review | None,
+                with_pictures: bool, on_done: Callable[[Path], None],
+                on_error: Callable[[Exception], None]) -> Path | None:
+    """Ask where, confirm any replacement, then write; the target, or None if the user
+    declined."""
+    target = ask_target(parent, Path(shot.source).stem + ".html" if shot else "page.html")
+    if target is None:
+        return None
+    prefix = f"{target.stem}-"
+    pictures = PICTURES if with_pictures and review is not None and shot is not None else ()
+    existing = [p for p in (target, *(target.with_name(prefix + n) for n in pictures))
+                if p.exists()]
+    if existing and QMessageBox.question(
+            parent, "Replace?", "Replace " + ", ".join(p.name for p in existing) + "?",
+    ) != QMessageBox.StandardButton.Yes:
+        return None
+
+    def write() -> Path:
+        from app.outputs.files import write_atomic
+        from app.review.review import write_report
+
+        write_atomic(target, html, overwrite=True)
+        if pictures and shot is not None and review is not None:
+            write_report(target.parent, review, only=pictures, prefix=prefix)
+        return target
+
+    run_in_thread(write, on_done, on_error, owner=parent)
+    return target
+
+
+def open_in_browser(html: str) -> None:
+    """Show the page in the user's own browser, from a file of its own."""
+    page = Path(tempfile.mkdtemp(prefix="shotclone-")) / "page.html"
+    page.write_text(html, encoding="utf-8")
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(page)))
