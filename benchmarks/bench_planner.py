@@ -40,14 +40,24 @@ SHAPES = {
 CONTEXTS = (4096, 16384)
 
 
+# On the CPU llama.cpp also keeps a second copy of the Q4_K matrices in the layout its kernels
+# prefer: real memory, but no GPU holds it and the planner does not predict it.
+REPACK = "CPU_REPACK"
+
+
 def reported(lines: list[str], device: str | None = None) -> dict[str, float]:
-    """llama.cpp's own figures, in MiB: on ``device`` (e.g. CUDA0) only, or on all."""
-    out = {"weights": 0.0, "kv": 0.0, "compute": 0.0}
+    """llama.cpp's own figures, in MiB: on ``device`` (e.g. CUDA0) only, or on all but the
+    CPU's repacked copy; "repacked" holds that copy's size."""
+    out = {"weights": 0.0, "kv": 0.0, "compute": 0.0, "repacked": 0.0}
     for line in lines:
         m = re.search(r"(\S+) (model|KV|compute) buffer size =\s+([\d.]+) MiB", line)
-        if m and "reserve_compute_meta" not in line and device in (None, m.group(1)):
+        if not m or "reserve_compute_meta" in line:  # that one is the vision encoder's
+            continue
+        if m.group(1) == REPACK:
+            out["repacked"] += float(m.group(3))
+        elif device in (None, m.group(1)):
             kind = {"model": "weights", "KV": "kv", "compute": "compute"}[m.group(2)]
-            out[kind] += float(m.group(3))  # (that one is the vision encoder's)
+            out[kind] += float(m.group(3))
     return out
 
 
