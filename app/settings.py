@@ -63,7 +63,7 @@ class Settings:
     image_tokens: int = _setting(DEFAULT_IMAGE_TOKENS, Spec(
         int, "most tokens the image may take; more reads small text better", 64, 4096))
     n_threads: int | None = _setting(None, Spec(int, "CPU threads", 1, 1024, unset=0))
-    max_tokens: int = _setting(8192, Spec(int, "longest answer in tokens", 256, 131072))
+    max_tokens: int = _setting(8192, Spec(int, "longest answer in tokens", 1, 131072))
     temperature: float = _setting(0.2, Spec(float, "sampling temperature", 0.0, 2.0))
     seed: int | None = _setting(None, Spec(int, "sampling seed, for repeatable output", 0,
                                            2**31 - 1, unset=-1))
