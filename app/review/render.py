@@ -1,9 +1,11 @@
 """Render untrusted HTML in headless Chromium at a screenshot's exact size.
 
 The page is set with ``set_content`` (an opaque about:blank origin that can't read the user's
-files); every request but ``data:``/``blob:`` is aborted and counted; dialogs are dismissed and
-pop-ups refused; a page whose scripts run past the time budget is killed and rendered again with
-scripts off. The browser stays warm between renders and is relaunched if it dies.
+files) with ShotClone's Content Security Policy as its first element; every request but
+``data:``/``blob:`` is aborted and counted, and so is every attempt the policy refuses; dialogs are
+dismissed and pop-ups refused; a page whose scripts run past the time budget is killed and
+rendered again with scripts off. Below the page, the browser itself cannot reach any network
+(``NO_NETWORK``). The browser stays warm between renders and is relaunched if it dies.
 
 Playwright's sync API is bound to the thread that started it: use a ``Renderer`` on one thread.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,14 +26,67 @@ import numpy as np
 from PIL import Image
 
 from app.errors import RenderFailed
+from app.page.policy import with_policy
 from app.review.browser import find_browser
 
 _FLAGS = ["--disable-gpu", "--disable-background-networking", "--disable-component-update",
           "--disable-sync", "--no-first-run", "--disable-default-apps", "--mute-audio",
           "--disable-dev-shm-usage", "--hide-scrollbars"]
-_NO_POPUPS = ("window.open = () => { window.__shotclonePopups = "
-              "(window.__shotclonePopups || 0) + 1; return null; };")
+# What a page slips past the request router (beacons, keepalive fetches, pings, prefetches,
+# WebSockets, WebRTC, the browser's own preconnects and DNS lookups) still finds no network:
+# every host name and address resolves to nothing, loopback included, so no socket is opened;
+# the proxy that every scheme must use (loopback not exempt) is never reachable for the same
+# reason; WebRTC may use UDP only through that proxy; no DNS prefetching, no pings.
+NO_NETWORK = [
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",  # older Chrome's name for it
+    "--dns-prefetch-disable",
+]  # (no --disable-features here: the last one given wins, and it would undo Playwright's own)
+_BLOCKED_MARK = "shotclone-blocked "
+# Run in every frame before the page's own scripts: pop-ups are refused and counted, and the ICE
+# servers a page gives WebRTC are reported (the network flags already keep WebRTC off the wire).
+_WATCH_SCRIPT = """(() => {
+  window.open = () => {
+    window.__shotclonePopups = (window.__shotclonePopups || 0) + 1; return null;
+  };
+  const report = console.debug.bind(console), PC = window.RTCPeerConnection;
+  if (!PC) return;
+  const servers = (config) => {
+    for (const s of (config && config.iceServers) || [])
+      for (const url of [].concat(s.urls || s.url || [])) report("MARK" + url);
+  };
+  const Watched = function (config, ...rest) { servers(config); return new PC(config, ...rest); };
+  Watched.prototype = PC.prototype;
+  const setConfiguration = PC.prototype.setConfiguration;
+  PC.prototype.setConfiguration = function (config) {
+    servers(config); return setConfiguration.call(this, config);
+  };
+  window.RTCPeerConnection = window.webkitRTCPeerConnection = Watched;
+})();""".replace("MARK", _BLOCKED_MARK)
+# After the load, in the page: pop-ups counted, and the addresses of what the page asked the
+# browser to fetch or connect to ahead of time (resource hints, speculation rules). The browser
+# finds no network for them, and the policy reports none of them itself.
+_AFTER_LOAD = """() => {
+  const urls = [...document.querySelectorAll(
+      "link[rel~=prefetch i], link[rel~=prerender i], link[rel~=preconnect i], "
+      + "link[rel~=dns-prefetch i], link[rel~=modulepreload i], link[rel~=preload i]")]
+    .map((link) => link.href);
+  for (const script of document.querySelectorAll("script[type=speculationrules i]")) {
+    try {
+      const rules = JSON.parse(script.textContent);
+      for (const kind of ["prefetch", "prerender"])
+        for (const rule of rules[kind] || []) urls.push(...(rule.urls || []));
+    } catch { urls.push("speculation rules (unreadable)"); }
+  }
+  return { popups: window.__shotclonePopups || 0, hinted: urls };
+}"""
 _FILE_BLOCKED = "Not allowed to load local resource:"
+# Chromium's console line for each thing the policy refused: "Connecting to 'URL' violates the
+# following Content Security Policy directive ..." (older: "Refused to connect to 'URL' because
+# it violates ..."), and the like for images, frames, forms and every other kind of load.
+_POLICY_REFUSED = re.compile(r"'([^']*)'(?: because it)? violates the following Content Security")
 # A desktop screen is at most 4:3 and usually 16:10; a phone is about 390 x 844 CSS px. An
 # original well taller than that is a full-page capture, made with a screen-sized viewport.
 DESKTOP_TALLEST, DESKTOP_VIEWPORT = 3 / 4, 10 / 16
@@ -152,8 +208,8 @@ class Renderer:
 
         if self._pw is None:
             self._pw = _driver.acquire()
-        flags = [*_FLAGS, *(["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0
-                            else [])]
+        flags = [*_FLAGS, *NO_NETWORK,
+                 *(["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])]
         try:
             self._browser = self._pw.chromium.launch(executable_path=str(path), args=flags,
                                                      headless=True)
@@ -173,7 +229,7 @@ class Renderer:
             viewport={"width": width, "height": height}, device_scale_factor=dpr,
             java_script_enabled=scripts, service_workers="block", accept_downloads=False)
         context.route("**/*", self._on_route)
-        context.add_init_script(_NO_POPUPS)
+        context.add_init_script(_WATCH_SCRIPT)
         page = context.new_page()
         page.on("dialog", self._on_dialog)
         page.on("popup", self._on_popup)
@@ -198,8 +254,13 @@ class Renderer:
         popup.close()
 
     def _on_console(self, message: Any) -> None:
-        if message.text.startswith(_FILE_BLOCKED):
-            self._watch.blocked.append(message.text.removeprefix(_FILE_BLOCKED).strip())
+        text = message.text
+        if text.startswith(_BLOCKED_MARK):
+            self._watch.blocked.append(text.removeprefix(_BLOCKED_MARK))
+        elif text.startswith(_FILE_BLOCKED):
+            self._watch.blocked.append(text.removeprefix(_FILE_BLOCKED).strip())
+        elif refused := _POLICY_REFUSED.search(text):
+            self._watch.blocked.append(refused.group(1))
 
     def render(self, html: str, width: int, height: int,
                device_pixel_ratio: float = 1.0) -> Rendered:
@@ -237,10 +298,12 @@ class Renderer:
             out = io.BytesIO()
             fitted.save(out, "PNG", compress_level=1)
             shot = out.getvalue()
-        popups = self._watch.popups + self._popups_counted(vw, vh, device_pixel_ratio, killed)
+        popups = self._watch.popups + self._after_load(vw, vh, device_pixel_ratio, killed)
+        blocked = tuple(dict.fromkeys(  # each address once, however often the page tried it
+            u for u in self._watch.blocked if not u.startswith(("data:", "blob:"))))
         return Rendered(png=shot, rgb=np.asarray(fitted), width=width, height=height,
                         page_height=full.height,
-                        full_page=full_page, blocked_requests=tuple(self._watch.blocked),
+                        full_page=full_page, blocked_requests=blocked,
                         dialogs_dismissed=self._watch.dialogs, popups_blocked=popups,
                         scripts_killed=killed, seconds=time.monotonic() - started)
 
@@ -250,17 +313,20 @@ class Renderer:
         page = self._page(vw, vh, dpr, scripts)
         budget_ms = self.config.script_budget_s * 1000
         try:
-            page.set_content(html, wait_until="load", timeout=budget_ms)
+            page.set_content(with_policy(html), wait_until="load", timeout=budget_ms)
             return page.screenshot(full_page=True, animations="disabled", caret="hide",
                                    timeout=budget_ms)
         except PlaywrightTimeout as e:
             raise TimeoutError(str(e)) from e
 
-    def _popups_counted(self, vw: int, vh: int, dpr: float, killed: bool) -> int:
-        if killed:
+    def _after_load(self, vw: int, vh: int, dpr: float, killed: bool) -> int:
+        """Pop-ups the page's scripts tried; its prefetch hints join the blocked requests."""
+        page = None if killed else self._pages.get((vw, vh, dpr, True))
+        if page is None:
             return 0
-        page = self._pages.get((vw, vh, dpr, True))
-        return int(page.evaluate("window.__shotclonePopups || 0")) if page else 0
+        seen = page.evaluate(_AFTER_LOAD)
+        self._watch.blocked.extend(str(u) for u in seen["hinted"])
+        return int(seen["popups"])
 
     def _forget_page(self, vw: int, vh: int, dpr: float, scripts: bool) -> None:
         page = self._pages.pop((vw, vh, dpr, scripts), None)
