@@ -6,6 +6,7 @@ from __future__ import annotations
 import select
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 
 
@@ -67,3 +68,26 @@ class Canary:
         self._thread.join(5)
         for s in (self.tcp, self.udp, self._stop_r, self._stop_w):
             s.close()
+
+
+def open_in_plain_browser(page_html: str, canary: Canary, *, expect_contact: bool) -> None:
+    """Open a page in a headless Chromium with none of ShotClone's sandbox, as a user's own
+    browser would open an exported page. Expecting contact, wait until the canary hears it (the
+    control); otherwise give the page its load and half a second more to try."""
+    from app.review.browser import find_browser
+    from app.review.render import _driver
+
+    pw = _driver.acquire()  # the thread's one Playwright, shared with any renderer on it
+    try:
+        browser = pw.chromium.launch(executable_path=str(find_browser()), headless=True,
+                                     args=["--no-sandbox"])
+        page = browser.new_page()
+        page.set_content(page_html, wait_until="commit")  # the canary never answers: no load
+        if not expect_contact:
+            page.wait_for_load_state("load", timeout=10_000)
+        deadline = time.monotonic() + (30 if expect_contact else 0.5)
+        while time.monotonic() < deadline and not (expect_contact and canary.touched):
+            page.wait_for_timeout(50)
+        browser.close()
+    finally:
+        _driver.release()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +13,8 @@ import pytest
 
 from app.page.policy import CONTENT_SECURITY_POLICY, with_policy
 from app.review.browser import find_browser
-from app.review.render import Renderer, _driver
-from tests.app.canary import Canary
+from app.review.render import Renderer
+from tests.app.canary import Canary, open_in_plain_browser
 
 # name -> (the page's body, the address the attempt is counted under); {h} is host:port.
 VECTORS = {
@@ -78,18 +77,7 @@ def test_the_canary_hears_a_browser_without_the_sandbox(canary: Canary) -> None:
     """The control: the same beacon from a plain headless Chromium does reach the canary, so the
     test above would see a leak."""
     body = VECTORS["sendBeacon"][0].format(h=f"127.0.0.1:{canary.port}")
-    pw = _driver.acquire()  # the thread's one Playwright, shared with the session's renderer
-    try:
-        browser = pw.chromium.launch(executable_path=str(find_browser()), headless=True,
-                                     args=["--no-sandbox"])
-        page = browser.new_page()
-        page.set_content(_page(body))
-        deadline = time.monotonic() + 30
-        while not canary.touched and time.monotonic() < deadline:
-            page.wait_for_timeout(50)
-        browser.close()
-    finally:
-        _driver.release()
+    open_in_plain_browser(_page(body), canary, expect_contact=True)
     assert canary.touched and any(b"SECRET" in s for s in canary.seen)
 
 
