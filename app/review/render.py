@@ -155,17 +155,40 @@ class _Driver(threading.local):
 
     def acquire(self) -> Any:
         if self.playwright is None:
-            from playwright.sync_api import sync_playwright
-
-            self.playwright = sync_playwright().start()
+            try:
+                self.playwright = _start_playwright()
+            except Exception as e:  # the driver died starting (killed, or node missing)
+                raise RenderFailed(f"Could not start Playwright's driver: "
+                                   f"{str(e).splitlines()[0]}") from e
         self.users += 1
         return self.playwright
 
     def release(self) -> None:
         self.users -= 1
         if self.users == 0 and self.playwright is not None:
-            self.playwright.stop()
+            with contextlib.suppress(Exception):  # a driver that died cannot be stopped cleanly
+                self.playwright.stop()
             self.playwright = None
+
+
+def _start_playwright() -> Any:
+    """Playwright with its driver (and so the browser) in a session of its own, as the model
+    worker is: Ctrl+C in a terminal reaches ShotClone alone, which then finishes or stops its
+    renders and closes the browser itself, instead of the driver dying under a render."""
+    import asyncio
+
+    from playwright.sync_api import sync_playwright
+
+    spawn = asyncio.create_subprocess_exec
+
+    async def in_own_session(*args: Any, **kwargs: Any) -> Any:
+        return await spawn(*args, start_new_session=True, **kwargs)
+
+    asyncio.create_subprocess_exec = in_own_session  # type: ignore[assignment]
+    try:
+        return sync_playwright().start()
+    finally:
+        asyncio.create_subprocess_exec = spawn  # type: ignore[assignment]
 
 
 _driver = _Driver()
