@@ -252,7 +252,13 @@ def cmd_models_pull(args: argparse.Namespace) -> int:
           f"({p.total / 1e9:.2f} GB) into {folder}", file=sys.stderr)
     with download_bar() as bar:
         model, mmproj = download(p, bar)
-    print(f"verified against the Hub's SHA-256: {model.name}, {mmproj.name}", file=sys.stderr)
+    checked = [f.name for f in p.files if f.sha256]
+    unchecked = [f.name for f in p.files if not f.sha256]
+    if checked:
+        print(f"verified against the Hub's SHA-256: {', '.join(checked)}", file=sys.stderr)
+    if unchecked:
+        print(f"not verified (the Hub gives no SHA-256 for them; only their size was checked): "
+              f"{', '.join(unchecked)}", file=sys.stderr)
     settings = load_settings()
     if args.use or not (settings.model or settings.endpoint):
         save_settings(settings.updated(model=str(model), mmproj=str(mmproj)))
