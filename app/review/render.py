@@ -65,6 +65,12 @@ _WATCH_SCRIPT = """(() => {
   };
   window.RTCPeerConnection = window.webkitRTCPeerConnection = Watched;
 })();""".replace("MARK", _BLOCKED_MARK)
+# The page's full height in CSS pixels, as Playwright measures it for a full-page picture.
+_PAGE_HEIGHT = """() => Math.max(document.documentElement.scrollHeight,
+                                 document.body ? document.body.scrollHeight : 0)"""
+# Larger pages are refused at once: a model writes tens of kB, and a 100 MB page would keep the
+# browser busy for minutes before failing anyway.
+MAX_PAGE_BYTES = 20_000_000
 # After the load, in the page: pop-ups counted, and the addresses of what the page asked the
 # browser to fetch or connect to ahead of time (resource hints, speculation rules). The browser
 # finds no network for them, and the policy reports none of them itself.
@@ -291,19 +297,32 @@ class Renderer:
         from playwright.sync_api import Error
 
         started = time.monotonic()
+        size = len(html.encode("utf-8", errors="replace"))
+        if size > MAX_PAGE_BYTES:
+            raise RenderFailed(f"The page is {size / 1e6:.0f} MB; ShotClone renders pages of up "
+                               f"to {MAX_PAGE_BYTES / 1e6:.0f} MB.")
         self._watch = _Watch()
         css_w, css_h = round(width / device_pixel_ratio), round(height / device_pixel_ratio)
         vw, vh, full_page = viewport_for(css_w, css_h)
         shot: bytes | None = None
+        page_css_height = 0
         killed = False
         for attempt in range(2):
             try:
-                shot = self._capture(html, vw, vh, device_pixel_ratio, scripts=True)
+                shot, page_css_height = self._capture(html, vw, vh, css_h, device_pixel_ratio,
+                                                      scripts=True)
                 break
             except TimeoutError:
                 killed = True
                 self._forget_page(vw, vh, device_pixel_ratio, True)
-                shot = self._capture(html, vw, vh, device_pixel_ratio, scripts=False)
+                try:
+                    shot, page_css_height = self._capture(html, vw, vh, css_h,
+                                                          device_pixel_ratio, scripts=False)
+                except TimeoutError as e:
+                    self._forget_page(vw, vh, device_pixel_ratio, False)
+                    raise RenderFailed(
+                        f"The page is too heavy to render: even without its scripts it took "
+                        f"over {self.config.script_budget_s:g} s to lay out and draw.") from e
                 break
             except Error as e:
                 # The page or the whole browser died under us: replace it once, then give up.
@@ -315,7 +334,7 @@ class Renderer:
                     raise RenderFailed(f"The browser failed to render the page: "
                                        f"{str(e).splitlines()[0]}") from e
         assert shot is not None
-        full = Image.open(io.BytesIO(shot)).convert("RGB")
+        full = Image.open(io.BytesIO(shot)).convert("RGB")  # at most the requested size
         fitted = fit_to(full, width, height, self.config.background)
         if fitted is not full:  # the browser's own PNG is kept when its size is already right
             out = io.BytesIO()
@@ -325,22 +344,27 @@ class Renderer:
         blocked = tuple(dict.fromkeys(  # each address once, however often the page tried it
             u for u in self._watch.blocked if not u.startswith(("data:", "blob:"))))
         return Rendered(png=shot, rgb=np.asarray(fitted), width=width, height=height,
-                        page_height=full.height,
+                        page_height=round(page_css_height * device_pixel_ratio),
                         full_page=full_page, blocked_requests=blocked,
                         dialogs_dismissed=self._watch.dialogs, popups_blocked=popups,
                         scripts_killed=killed, seconds=time.monotonic() - started)
 
-    def _capture(self, html: str, vw: int, vh: int, dpr: float, *, scripts: bool) -> bytes:
+    def _capture(self, html: str, vw: int, vh: int, css_h: int, dpr: float, *,
+                 scripts: bool) -> tuple[bytes, int]:
+        """The picture of the page's top ``css_h`` CSS pixels (never more: a page 300,000 px
+        tall costs no more than one the screenshot's height), and the page's own height."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         page = self._page(vw, vh, dpr, scripts)
         budget_ms = self.config.script_budget_s * 1000
         try:
             page.set_content(with_policy(html), wait_until="load", timeout=budget_ms)
-            return page.screenshot(full_page=True, animations="disabled", caret="hide",
-                                   timeout=budget_ms)
+            shot = page.screenshot(full_page=True, clip={"x": 0, "y": 0, "width": vw,
+                                                         "height": css_h},
+                                   animations="disabled", caret="hide", timeout=budget_ms)
         except PlaywrightTimeout as e:
             raise TimeoutError(str(e)) from e
+        return shot, int(page.evaluate(_PAGE_HEIGHT))
 
     def _after_load(self, vw: int, vh: int, dpr: float, killed: bool) -> int:
         """Pop-ups the page's scripts tried; its prefetch hints join the blocked requests."""
