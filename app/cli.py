@@ -1,5 +1,6 @@
 """The command line: thin glue that turns flags into a job, renders its events, and maps
-errors to one clear line and an exit code (2 bad input, 3 model problem, 4 browser problem)."""
+errors to one clear line and an exit code (2 bad input, 3 model problem, 4 browser problem,
+5 download problem, 6 results not written, 130 stopped)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app import __version__
-from app.errors import BadInput
+from app.errors import BadInput, OutputFailed
 from app.intake import load_screenshot
-from app.job.batch import Outcome, Target, clone_to_files, images_in, run_batch
+from app.job.batch import Outcome, Target, check_target, clone_to_files, images_in, run_batch
 from app.job.events import CloneResult
 from app.job.run import BackendPlan, plan_backends
+from app.outputs.files import check_writable, refuse_existing
 from app.progress import follow, summary
 from app.review.render import Renderer
-from app.review.review import Review, review, write_report
+from app.review.review import REPORT_FILES, Review, review, write_report
 from app.settings import Settings, data_dir, help_for, load_settings, settings_path
 from inference.errors import Cancelled, ShotCloneError
 
@@ -82,18 +84,24 @@ def _report_results(result: CloneResult, out: Path, report: Path | None, verbose
         print(_review_line(result.review, report), file=sys.stderr)
 
 
+def _page_path(output: str | None, source: Path) -> Path:
+    """Where the page goes: -o as given, or into it when it is a folder or ends with a slash."""
+    if not output:
+        return Path(source.stem + ".html")
+    if output.endswith(("/", os.sep)) or Path(output).is_dir():
+        return Path(output) / (source.stem + ".html")
+    return Path(output)
+
+
 def cmd_clone(args: argparse.Namespace) -> int:
     settings = _settings(args)
     source = Path(args.image)
     if source.is_dir():
         return _clone_folder(args, settings, source)
-    target = Target(image=source,
-                    output=Path(args.output) if args.output else Path(source.stem + ".html"),
+    target = Target(image=source, output=_page_path(args.output, source),
                     report=Path(args.report) if args.report else None,
                     device_pixel_ratio=args.scale, overwrite=args.force)
-    if target.output.exists() and not args.force:
-        raise BadInput(f"{target.output} already exists. Choose another name with -o, or "
-                       "pass --force to replace it.")
+    check_target(target)
     load_screenshot(source)  # a bad image is reported before any model starts
     plan = _backends(args, settings)[0]
     with contextlib.ExitStack() as stack:
@@ -134,9 +142,11 @@ def _clone_folder(args: argparse.Namespace, settings: Settings, folder: Path) ->
     outcomes = run_batch(targets, backends, settings, lambda events: follow(events, quiet=True),
                          with_report=bool(args.report), on_outcome=on_outcome)
     failed = [o for o in outcomes if o.error is not None]
+    missing = len(targets) - len(outcomes)  # a backend that could not start leaves some undone
     print(f"{len(outcomes) - len(failed)} of {len(targets)} cloned"
-          f"{f', {len(failed)} failed' if failed else ''}.", file=sys.stderr)
-    return max((o.error.exit_code for o in failed if o.error), default=0)
+          f"{f', {len(failed)} failed' if failed else ''}"
+          f"{f', {missing} not attempted' if missing else ''}.", file=sys.stderr)
+    return max((o.error.exit_code for o in failed if o.error), default=1 if missing else 0)
 
 
 def _review_line(result: Review, report: Path | None) -> str:
@@ -164,10 +174,17 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if not page.is_file():
         raise BadInput(f"{page}: no such file.")
     html = page.read_text(encoding="utf-8", errors="replace")
+    if args.report:
+        refuse_existing(Path(args.report), list(REPORT_FILES), overwrite=args.force)
+        check_writable(Path(args.report) / REPORT_FILES[0])
     with Renderer() as renderer:
         result = review(renderer, shot, html)
     if args.report:
-        write_report(Path(args.report), result)
+        try:
+            write_report(Path(args.report), result, overwrite=args.force)
+        except OSError as e:
+            raise OutputFailed(f"Could not write the report in {args.report}: "
+                               f"{e.strerror or e}.") from e
     if args.json:
         print(json.dumps(result.scores(), indent=2))
     else:
@@ -235,7 +252,13 @@ def cmd_models_pull(args: argparse.Namespace) -> int:
           f"({p.total / 1e9:.2f} GB) into {folder}", file=sys.stderr)
     with download_bar() as bar:
         model, mmproj = download(p, bar)
-    print(f"verified against the Hub's SHA-256: {model.name}, {mmproj.name}", file=sys.stderr)
+    checked = [f.name for f in p.files if f.sha256]
+    unchecked = [f.name for f in p.files if not f.sha256]
+    if checked:
+        print(f"verified against the Hub's SHA-256: {', '.join(checked)}", file=sys.stderr)
+    if unchecked:
+        print(f"not verified (the Hub gives no SHA-256 for them; only their size was checked): "
+              f"{', '.join(unchecked)}", file=sys.stderr)
     settings = load_settings()
     if args.use or not (settings.model or settings.endpoint):
         save_settings(settings.updated(model=str(model), mmproj=str(mmproj)))
@@ -270,9 +293,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("image", metavar="IMAGE", help="the screenshot (PNG, JPEG, WebP, GIF, BMP), "
                    "or a folder of them")
     p.add_argument("-o", "--output", metavar="OUT.html",
-                   help="where to write the page (default: IMAGE's name with .html, here); "
-                        "for a folder, the folder to write the pages to (default: FOLDER-html)")
-    p.add_argument("--force", action="store_true", help="replace OUT.html if it exists")
+                   help="where to write the page (default: IMAGE's name with .html, here; "
+                        "a folder, or a name ending in /, gets IMAGE's name inside it); for a "
+                        "folder of images, the folder to write the pages to (default: "
+                        "FOLDER-html)")
+    p.add_argument("--force", action="store_true",
+                   help="replace OUT.html and a report in DIR if they exist")
     p.add_argument("--scale", type=float, metavar="DPR",
                    help="device pixel ratio of the screenshot, e.g. 2 for a HiDPI phone "
                         "capture (default: from the file, else 1)")
@@ -301,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", metavar="DIR", help="write render.png, diff.png, "
                    "side_by_side.png and scores.json to DIR")
     p.add_argument("--json", action="store_true", help="print the scores as JSON on stdout")
+    p.add_argument("--force", action="store_true", help="replace a report already in DIR")
     p.add_argument("--scale", type=float, metavar="DPR",
                    help="device pixel ratio of the screenshot (default: from the file, else 1)")
     p.set_defaults(run=cmd_diff)
@@ -363,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"shotclone: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
-        print("\nshotclone: stopped.", file=sys.stderr)
+        print(f"\nshotclone: {Cancelled()}", file=sys.stderr)
         return Cancelled.exit_code
     except ShotCloneError as e:
         print(f"shotclone: error: {e}", file=sys.stderr)

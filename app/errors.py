@@ -28,6 +28,17 @@ class OutputExists(BadInput):
         self.path = path
 
 
+class OutputFailed(ShotCloneError):
+    """A finished result could not be written where asked (read-only, full disk, ...); the page
+    is kept in the history, at ``kept``, when that could be written."""
+
+    exit_code = 6
+
+    def __init__(self, message: str, *, kept: Path | None = None) -> None:
+        super().__init__(message)
+        self.kept = kept
+
+
 class BrowserMissing(ShotCloneError):
     """No Chromium to render with."""
 

@@ -17,3 +17,7 @@ class CancelToken:
     @property
     def cancelled(self) -> bool:
         return self._event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``, waking at once when cancelled; True if cancelled."""
+        return self._event.wait(seconds)

@@ -1,7 +1,9 @@
 """Fetch a catalog model from the Hugging Face Hub (or any server speaking its API, selected
 with HF_ENDPOINT): list the repository, pick the files, check the disk, download with progress
 and resume (a partial file is kept across runs and continued with an HTTP Range request), then
-check each file against the Hub's SHA-256."""
+check each file against the Hub's SHA-256. A failing server is retried with exponential backoff
+up to a limit that counts every failed attempt, a cut mid-file included; files already in the
+folder are checked too."""
 
 from __future__ import annotations
 
@@ -24,7 +26,9 @@ from inference.catalog import CatalogEntry, pick_files
 from inference.errors import Cancelled, DownloadFailed, NotEnoughDisk
 
 CHUNK = 1 << 20
-RETRIES = 3
+ATTEMPTS = 8  # failed attempts per file before giving up; every one counts, cut mid-file or not
+BACKOFF_S, BACKOFF_CAP_S = 1.0, 30.0  # the first wait after a failure, and the longest
+RETRY_STATUS = (408, 429, 500, 502, 503, 504)  # a busy or failing server: try again later
 DISK_MARGIN = 256 << 20  # leave this much free after the download
 LOGIN_HELP = ("accept the model's licence on its page at huggingface.co, then log in with "
               "`hf auth login` (or set HF_TOKEN)")
@@ -159,6 +163,11 @@ class _Meter:
                                      eta_s=eta))
 
 
+def backoff(failures: int) -> float:
+    """Seconds to wait after the n-th failed attempt: doubling from BACKOFF_S, capped."""
+    return min(BACKOFF_CAP_S, BACKOFF_S * 2 ** (failures - 1))
+
+
 def _sha256_of(path: Path) -> hashlib._Hash:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -176,6 +185,8 @@ def _open(url: str, headers: dict[str, str], repo: str, name: str) -> Any:
                                  status=e.code) from e
         if e.code == 404:
             raise DownloadFailed(f"{name} is not in {repo}.", status=404) from e
+        if e.code in RETRY_STATUS:
+            raise  # counted and retried like a dropped connection
         raise DownloadFailed(f"The Hub failed to send {name} (HTTP {e.code}).",
                              status=e.code) from e
 
@@ -208,6 +219,9 @@ def _fetch(p: DownloadPlan, f: RemoteFile, meter: _Meter, cancel: CancelToken) -
                             raise Cancelled("Download stopped; run it again to resume.")
                         out.write(block)
                         meter.add(f.name, len(block))
+            got = part.stat().st_size
+            if got < f.size:  # http.client ends a body cut short without an error
+                raise ConnectionError(f"the connection closed after {got} of {f.size} bytes")
         except (urllib.error.URLError, http.client.HTTPException, ConnectionError,
                 TimeoutError) as e:
             if isinstance(e, urllib.error.URLError) and failures == 0 and not have and \
@@ -215,10 +229,17 @@ def _fetch(p: DownloadPlan, f: RemoteFile, meter: _Meter, cancel: CancelToken) -
                 raise DownloadFailed(f"Cannot reach {endpoint()} ({e.reason}). Check the "
                                      "connection and try again.") from e
             failures += 1
-            if failures > RETRIES:
+            if failures >= ATTEMPTS:
+                if part.is_file() and not part.stat().st_size:
+                    part.unlink()  # nothing worth resuming
+                kept = "What was fetched is kept: run the same command again to resume. " \
+                    if part.is_file() else ""
                 raise DownloadFailed(
-                    f"The download of {f.name} keeps failing ({type(e).__name__}: {e}). What "
-                    "was fetched is kept: run the same command again to resume.") from e
+                    f"Gave up on {f.name} after {failures} failed attempts (the last: "
+                    f"{type(e).__name__}: {e}). {kept}Check the connection or try later."
+                ) from e
+            if cancel.wait(backoff(failures)):
+                raise Cancelled("Download stopped; run it again to resume.") from None
             continue  # resume from what is on disk
         except OSError as e:
             raise DownloadFailed(f"Cannot write {part}: {e.strerror or e}. Free some space or "
@@ -232,6 +253,18 @@ def _fetch(p: DownloadPlan, f: RemoteFile, meter: _Meter, cancel: CancelToken) -
     etag_file.unlink(missing_ok=True)
 
 
+def _check_present(p: DownloadPlan, f: RemoteFile) -> None:
+    """A file already in the folder under the right name must be the Hub's file, not just any
+    file of that name: its size, then its SHA-256 (when the Hub gives one)."""
+    path = p.path(f)
+    size = path.stat().st_size
+    wrong = f"{size} bytes, not {f.size}" if size != f.size else \
+        "its SHA-256 differs" if f.sha256 and _sha256_of(path).hexdigest() != f.sha256 else None
+    if wrong:
+        raise DownloadFailed(f"{path} is already there but is not {p.entry.repo}'s {f.name} "
+                             f"({wrong}). Move it away or delete it, then run again.")
+
+
 def download(p: DownloadPlan, progress: Callable[[DownloadProgress], None] = lambda _: None,
              cancel: CancelToken | None = None) -> tuple[Path, Path]:
     """Fetch every file of the plan not already there; return (model, mmproj) paths."""
@@ -239,7 +272,9 @@ def download(p: DownloadPlan, progress: Callable[[DownloadProgress], None] = lam
     remaining = check_disk(p)
     meter = _Meter(p.total, p.total - remaining, progress)
     for f in p.files:
-        if not p.path(f).is_file():
+        if p.path(f).is_file():
+            _check_present(p, f)
+        else:
             _fetch(p, f, meter, cancel)
     (p.folder / "source.json").write_text(json.dumps(
         {"repo": p.entry.repo, "revision": p.revision, "quant": p.entry.quant,

@@ -5,6 +5,7 @@ written anywhere."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import socket
@@ -82,10 +83,19 @@ class RemoteBackend:
             if isinstance(reason, TimeoutError | socket.timeout):
                 raise RemoteError(f"{self.config.endpoint} did not answer within "
                                   f"{self.config.timeout_s:.0f} s.") from e
+            if isinstance(reason, ConnectionError):  # reset while the request was going out
+                raise self._broke(reason) from e
             raise RemoteError(f"Cannot reach {self.config.endpoint}: {reason}.") from e
         except TimeoutError as e:
             raise RemoteError(f"{self.config.endpoint} did not answer within "
                               f"{self.config.timeout_s:.0f} s.") from e
+        except (ConnectionError, http.client.HTTPException) as e:  # reset before the answer
+            raise self._broke(e) from e
+
+    def _broke(self, e: Exception) -> RemoteError:
+        return RemoteError(f"The connection to {self.config.endpoint} broke before it answered "
+                           f"({type(e).__name__}: {e}). Check that it is an OpenAI-compatible "
+                           "server and that it is up, then try again.")
 
     def _http_error(self, e: urllib.error.HTTPError, url: str) -> RemoteError:
         try:

@@ -10,14 +10,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from app.errors import BadInput
+from app.errors import BadInput, OutputFailed
 from app.intake import load_screenshot
 from app.job.events import CloneResult, JobEvent
 from app.job.pipeline import run_clone
 from app.job.run import BackendPlan, job_for
-from app.outputs.files import write_atomic
+from app.outputs.files import check_writable, refuse_existing, write_atomic
+from app.outputs.history import PAGE, History
 from app.review.render import Renderer
-from app.review.review import write_report
+from app.review.review import REPORT_FILES, write_report
 from app.settings import Settings
 from inference.backend import Backend
 from inference.cancel import CancelToken
@@ -54,21 +55,57 @@ def images_in(folder: Path) -> list[Path]:
     return found
 
 
-def clone_to_files(target: Target, backend: Backend, settings: Settings, follow: Follow,
-                   renderer: Renderer | None = None,
-                   cancel: CancelToken | None = None) -> CloneResult:
-    """Screenshot in, page (and report) out: the one path behind every clone the CLI runs."""
+def check_target(target: Target) -> None:
+    """Everything about where the results go that can be known before the model runs."""
+    if target.output.is_dir():
+        raise BadInput(f"{target.output} is a folder; give a file name, or end it with / to "
+                       "write into it.")
     if target.output.exists() and not target.overwrite:
         raise BadInput(f"{target.output} already exists. Choose another name with -o, or "
                        "pass --force to replace it.")
+    if target.output.exists() and target.image.exists() and \
+            target.output.samefile(target.image):
+        raise BadInput(f"{target.output} is the screenshot itself; choose another name with -o.")
+    check_writable(target.output)
+    if target.report is not None:
+        refuse_existing(target.report, list(REPORT_FILES), overwrite=target.overwrite)
+        check_writable(target.report / REPORT_FILES[0])
+
+
+def clone_to_files(target: Target, backend: Backend, settings: Settings, follow: Follow,
+                   renderer: Renderer | None = None,
+                   cancel: CancelToken | None = None) -> CloneResult:
+    """Screenshot in, page (and report) out: the one path behind every clone the CLI runs. A
+    write that fails once the model has run keeps the page in the history and says where."""
+    check_target(target)
     shot = load_screenshot(target.image, device_pixel_ratio=target.device_pixel_ratio)
     job = job_for(settings, shot)
     result = follow(run_clone(job, backend, cancel, renderer=renderer))
-    write_atomic(target.output, result.html.html, overwrite=target.overwrite)
-    if target.report is not None and result.review is not None:
-        generation = {"generation": asdict(result.stats), "finish_reason": result.finish_reason}
-        write_report(target.report, result.review, generation)
+    writing = target.output
+    try:
+        write_atomic(target.output, result.html.html, overwrite=target.overwrite)
+        if target.report is not None and result.review is not None:
+            writing = target.report
+            generation = {"generation": asdict(result.stats),
+                          "finish_reason": result.finish_reason}
+            write_report(target.report, result.review, generation, overwrite=target.overwrite)
+    except (OSError, BadInput) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise _kept_in_history(result, f"Could not write {writing}: {reason}") from e
     return result
+
+
+def _kept_in_history(result: CloneResult, what: str) -> OutputFailed:
+    try:
+        entry = History().start(result.screenshot, {})
+        entry.finish(result)
+        if result.review is not None:
+            entry.save_review(result.review)
+    except OSError as e:
+        return OutputFailed(f"{what.rstrip('.')}. The page could not be kept in the history "
+                            f"either ({e.strerror or e}).")
+    kept = entry.folder / PAGE
+    return OutputFailed(f"{what.rstrip('.')}. The page is kept in {kept}.", kept=kept)
 
 
 def run_batch(targets: list[Target], backends: list[BackendPlan],
@@ -105,17 +142,41 @@ def run_batch(targets: list[Target], backends: list[BackendPlan],
                 except ShotCloneError as e:
                     report(Outcome(target=target, backend=name, error=e))
 
-    threads = [threading.Thread(target=work, args=(b,), daemon=True, name=f"batch {b.name}")
-               for b in backends]
-    for th in threads:
-        th.start()
+    running = len(backends)
+    all_done = threading.Event()
+
+    def work_then_count(plan: BackendPlan) -> None:
+        nonlocal running
+        try:
+            work(plan)
+        finally:
+            with lock:
+                running -= 1
+                if not running:
+                    all_done.set()
+
+    for b in backends:
+        threading.Thread(target=work_then_count, args=(b,), daemon=True,
+                         name=f"batch {b.name}").start()
+    # Waiting on an Event, not Thread.join: a join that Ctrl+C interrupts forgets its thread
+    # (CPython 3.11), and a browser or llama.cpp still running in a thread while the interpreter
+    # shuts down crashes it in native code.
     try:
-        for th in threads:
-            while th.is_alive():
-                th.join(0.2)  # short joins keep Ctrl+C responsive
+        while not all_done.wait(0.2):
+            pass
     except KeyboardInterrupt:
         cancel.cancel()
-        for th in threads:
-            th.join(10)
+        _wait_out(all_done)
         raise Cancelled() from None
     return outcomes
+
+
+def _wait_out(done: threading.Event) -> None:
+    """Wait until every thread has stopped, whatever the user presses meanwhile: each stops at
+    its next step (a token, or the end of a render's time budget) and closes what it opened."""
+    while True:
+        try:
+            if done.wait(0.2):
+                return
+        except KeyboardInterrupt:
+            continue

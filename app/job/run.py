@@ -73,13 +73,15 @@ def plan_backends(settings: Settings, endpoints: Sequence[str] = (), *,
                 for c in configs]
     from inference.engine import gpu_offload_supported
     from inference.gguf import inspect_pair
+    from inference.limits import check_before_loading
     from inference.vram import auto_plan
 
     config = settings.engine_config()
     debug_ubatch = os.environ.get("SHOTCLONE_DEBUG_UBATCH")
     if debug_ubatch:
         config = replace(config, debug_ubatch=int(debug_ubatch))
-    inspect_pair(config.model, config.mmproj)  # bad model files are refused before any job
+    # bad model files, and settings this model or machine cannot take, refused before any job
+    check_before_loading(config, inspect_pair(config.model, config.mmproj))
     config, explanation = auto_plan(config)
     warning = ""
     if isinstance(config.gpu_layers, int) and config.gpu_layers > 0 \

@@ -1,1 +1,2 @@
-"""The page the model wrote: html (extract, close, make self-contained)."""
+"""The page the model wrote: html (extract, close, make self-contained), policy (the Content
+Security Policy every page carries)."""

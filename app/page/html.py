@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 from bs4 import BeautifulSoup, Doctype, Tag
 
+from app.page.policy import CONTENT_SECURITY_POLICY, POLICY_META
+
 _THINKING = [
     re.compile(r"<think>.*?(?:</think>|$)", re.S | re.I),
     re.compile(r"<\|channel>.*?(?:<channel\|>|$)", re.S),  # Gemma 4 thought channel
@@ -28,10 +30,27 @@ _ANY_TAG = re.compile(r"<(?:head|body|div|main|section|article|aside|header|foot
 _OPEN_TAG_AT_END = re.compile(r"<[/!a-zA-Z][^<>]*\Z")
 _RAW_TEXT = ("style", "script", "title", "textarea")  # a parser drops these when left open
 _CSS_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.I | re.S)
+# image-set() names its images as bare strings as well as url()s; one level of nesting (url(),
+# type()) inside it is allowed for.
+_CSS_IMAGE_SET = re.compile(r"(?:-webkit-)?image-set\((?:[^()]|\([^()]*\))*\)", re.I)
+_CSS_STRING = re.compile(r"(['\"])(.*?)\1", re.S)
 _CSS_IMPORT = re.compile(r"@import\s+[^;]+;?", re.I)
 _FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}?", re.I)
 _SIZE = re.compile(r"(?:^|;)\s*(width|height)\s*:\s*(\d+(?:\.\d+)?)px", re.I)
 _SAFE_URL = ("data:", "blob:", "#", "about:blank")
+# Attributes that make the browser fetch (or send) something by themselves. Links a user clicks
+# (<a href>, <area href>) stay: following one is the user's choice, not the page's.
+_FETCHING_ATTRS = ("src", "href", "xlink:href", "srcset", "imagesrcset", "poster", "data",
+                   "background", "lowsrc", "dynsrc", "longdesc", "manifest", "codebase",
+                   "archive", "ping", "action", "formaction", "icon", "profile")
+_CLICKED_LINKS = ("a", "area")
+_IMAGE_TAGS = ("img", "image", "feimage")
+# SVG presentation attributes whose url() can name a resource in another document.
+_SVG_URL_ATTRS = ("fill", "stroke", "filter", "mask", "clip-path", "marker-start", "marker-mid",
+                  "marker-end", "cursor")
+# What a script may use to reach the network; the page's Content Security Policy refuses them.
+_SCRIPT_NETWORK = re.compile(r"\b(fetch|sendBeacon|XMLHttpRequest|WebSocket|EventSource|"
+                             r"RTCPeerConnection|importScripts|new\s+Image)\b")
 
 PLACEHOLDER_FILL = "#e5e7eb"
 NO_HTML_FLAG = "shotclone-no-html"
@@ -46,6 +65,13 @@ class CleanHtml:
 
 def _is_safe(url: str) -> bool:
     return url.strip().lower().startswith(_SAFE_URL) or not url.strip()
+
+
+def _srcset_is_safe(srcset: str) -> bool:
+    """Every candidate of a srcset (``url 2x, url 640w``) is a data: or blob: URL. A data: URL
+    holds commas, so candidates are told apart by their descriptors, not split on commas."""
+    urls = re.findall(r"(?:^|,)\s*(\S+)", srcset)
+    return all(_is_safe(u) or re.fullmatch(r"\d+(?:\.\d+)?[wx]", u) for u in urls)
 
 
 def placeholder_uri(width: int | None, height: int | None) -> str:
@@ -147,19 +173,69 @@ def _clean_css(css: str, counts: dict[str, int]) -> str:
     css, n = _CSS_IMPORT.subn("", css)
     counts["CSS @import"] += n
 
+    def image_set(m: re.Match[str]) -> str:
+        inner = _CSS_URL.sub("", m.group(0))  # what remains names images by bare strings
+        urls = [u for _, u in _CSS_URL.findall(m.group(0))]
+        urls += [u for _, u in _CSS_STRING.findall(inner)]
+        if all(_is_safe(u) for u in urls):
+            return m.group(0)
+        counts["CSS image"] += 1
+        return f'url("{placeholder_uri(None, None)}")'
+
     def swap(m: re.Match[str]) -> str:
         if _is_safe(m.group(2)):
             return m.group(0)
         counts["CSS image"] += 1
         return f'url("{placeholder_uri(None, None)}")'
 
-    return _CSS_URL.sub(swap, css)
+    return _CSS_URL.sub(swap, _CSS_IMAGE_SET.sub(image_set, css))
+
+
+def _clean_attributes(soup: BeautifulSoup, counts: dict[str, int]) -> None:
+    """Every attribute left that would fetch or send something: an image's address becomes a
+    placeholder, a source set or an SVG paint server from elsewhere goes, and so does the rest."""
+    for tag in soup.find_all(True):
+        for name in [a for a in tag.attrs if a.lower() in _FETCHING_ATTRS]:
+            value = str(tag.get(name, ""))
+            if name.lower() in ("srcset", "imagesrcset"):
+                if not _srcset_is_safe(value):
+                    del tag[name]
+                    counts["image source set"] += 1
+            elif name.lower() == "ping" or not _is_safe(value):
+                if name.lower() in ("href", "xlink:href") and tag.name in _CLICKED_LINKS:
+                    continue
+                if tag.name in _IMAGE_TAGS and name.lower() in ("src", "href", "xlink:href"):
+                    tag[name] = placeholder_uri(*_declared_size(tag))
+                    counts["image"] += 1
+                    continue
+                del tag[name]
+                counts["ping" if name.lower() == "ping" else "form target" if "action" in
+                       name.lower() else "other reference"] += 1
+        for name in [a for a in tag.attrs if a.lower() in _SVG_URL_ATTRS]:
+            refs = [u for _, u in _CSS_URL.findall(str(tag[name]))]
+            if any(not _is_safe(u) for u in refs):
+                tag[name] = "none"
+                counts["SVG reference"] += 1
+
+
+def _clean_srcdoc(soup: BeautifulSoup) -> list[str]:
+    """A frame's inline document is a page of its own: clean it the same way, all the way down."""
+    changes = []
+    for tag in soup.find_all(srcdoc=True):
+        inner = BeautifulSoup(str(tag["srcdoc"]), "html.parser")
+        found = make_self_contained(inner)
+        if found:
+            tag["srcdoc"] = str(inner)
+            changes += [f"in a frame's inline document: {c}" for c in found]
+    return changes
 
 
 def make_self_contained(soup: BeautifulSoup) -> list[str]:
     """Remove or replace everything that would make the browser request something."""
     counts = {k: 0 for k in ("stylesheet", "script", "image", "frame", "media", "web font",
-                             "CSS @import", "CSS image", "other link")}
+                             "CSS @import", "CSS image", "other link", "speculation rule",
+                             "image source set", "ping", "form target", "SVG reference",
+                             "other reference")}
     for tag in soup.find_all("link"):
         href = str(tag.get("href", ""))
         if _is_safe(href):
@@ -171,19 +247,20 @@ def make_self_contained(soup: BeautifulSoup) -> list[str]:
         if tag.get("src") and not _is_safe(str(tag["src"])):
             counts["script"] += 1
             tag.decompose()
+        elif str(tag.get("type", "")).lower() == "speculationrules":
+            counts["speculation rule"] += 1
+            tag.decompose()
     for tag in soup.find_all(["img", "input"]):
         src = str(tag.get("src", ""))
         if tag.name == "input" and tag.get("type") != "image":
             continue
-        if tag.get("srcset"):
-            del tag["srcset"]
         if src and not _is_safe(src):
             tag["src"] = placeholder_uri(*_declared_size(tag))
             counts["image"] += 1
     for tag in soup.find_all(["iframe", "frame", "object", "embed", "video", "audio", "source",
                               "track", "portal"]):
-        url = str(tag.get("src") or tag.get("data") or tag.get("poster") or "")
-        if (url and not _is_safe(url)) or tag.name in ("object", "embed", "portal"):
+        urls = [str(tag[a]) for a in ("src", "data", "poster") if tag.get(a)]
+        if any(not _is_safe(u) for u in urls) or tag.name in ("object", "embed", "portal"):
             counts["frame" if "frame" in tag.name else "media"] += 1
             if tag.name in ("source", "track"):
                 tag.decompose()
@@ -194,7 +271,7 @@ def make_self_contained(soup: BeautifulSoup) -> list[str]:
     for tag in soup.find_all(["base"]):
         tag.decompose()
         counts["other link"] += 1
-    for tag in soup.find_all("meta", attrs={"http-equiv": re.compile("refresh", re.I)}):
+    for tag in soup.find_all("meta", attrs={"http-equiv": re.compile("refresh|link", re.I)}):
         tag.decompose()
         counts["other link"] += 1
     for tag in soup.find_all("style"):
@@ -202,13 +279,19 @@ def make_self_contained(soup: BeautifulSoup) -> list[str]:
             tag.string.replace_with(_clean_css(str(tag.string), counts))
     for tag in soup.find_all(style=True):
         tag["style"] = _clean_css(str(tag["style"]), counts)
+    _clean_attributes(soup, counts)
     changes = []
     for kind, n in counts.items():
         if n:
             noun = f"{n} external {kind}{'s' if n > 1 else ''}"
             replaced = kind in ("image", "CSS image", "frame", "media")
             changes.append(f"replaced {noun} with placeholders" if replaced else f"removed {noun}")
-    return changes
+    calls = sorted({re.sub(r"\s+", " ", m.group(1)) for tag in soup.find_all("script")
+                    for m in _SCRIPT_NETWORK.finditer(tag.string or "")})
+    if calls:
+        changes.append(f"a script uses {', '.join(calls)}: the page's Content Security Policy "
+                       "refuses any request it makes")
+    return changes + _clean_srcdoc(soup)
 
 
 def _ensure_head(soup: BeautifulSoup) -> list[str]:
@@ -234,11 +317,14 @@ def _ensure_head(soup: BeautifulSoup) -> list[str]:
             elif child is not head:
                 head.append(child.extract())
         root.append(body)
+    if not head.find("meta", attrs={"content": CONTENT_SECURITY_POLICY}):
+        head.insert(0, BeautifulSoup(POLICY_META, "html.parser").meta)
+        changes.append("added a Content Security Policy that refuses every request")
     if not head.find("meta", charset=True):
-        head.insert(0, soup.new_tag("meta", charset="utf-8"))
+        head.insert(1, soup.new_tag("meta", charset="utf-8"))
         changes.append("added <meta charset>")
     if not head.find("meta", attrs={"name": "viewport"}):
-        head.insert(1, soup.new_tag("meta", attrs={
+        head.insert(2, soup.new_tag("meta", attrs={
             "name": "viewport", "content": "width=device-width, initial-scale=1"}))
         changes.append("added the viewport <meta>")
     return changes
@@ -246,7 +332,7 @@ def _ensure_head(soup: BeautifulSoup) -> list[str]:
 
 def _no_html_page(text: str) -> str:
     body = html_escape.escape(text.strip() or "(the model wrote nothing)")
-    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+    return ("<!DOCTYPE html>\n<html><head>" + POLICY_META + "<meta charset=\"utf-8\">"
             f"<meta name=\"{NO_HTML_FLAG}\" content=\"the model wrote no HTML\">"
             "<title>No HTML in the model's answer</title></head>\n<body>"
             "<p style=\"font:600 16px system-ui,sans-serif;color:#b91c1c\">The model's answer "

@@ -1,9 +1,11 @@
 """Render untrusted HTML in headless Chromium at a screenshot's exact size.
 
 The page is set with ``set_content`` (an opaque about:blank origin that can't read the user's
-files); every request but ``data:``/``blob:`` is aborted and counted; dialogs are dismissed and
-pop-ups refused; a page whose scripts run past the time budget is killed and rendered again with
-scripts off. The browser stays warm between renders and is relaunched if it dies.
+files) with ShotClone's Content Security Policy as its first element; every request but
+``data:``/``blob:`` is aborted and counted, and so is every attempt the policy refuses; dialogs are
+dismissed and pop-ups refused; a page whose scripts run past the time budget is killed and
+rendered again with scripts off. Below the page, the browser itself cannot reach any network
+(``NO_NETWORK``). The browser stays warm between renders and is relaunched if it dies.
 
 Playwright's sync API is bound to the thread that started it: use a ``Renderer`` on one thread.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,14 +26,73 @@ import numpy as np
 from PIL import Image
 
 from app.errors import RenderFailed
+from app.page.policy import with_policy
 from app.review.browser import find_browser
 
 _FLAGS = ["--disable-gpu", "--disable-background-networking", "--disable-component-update",
           "--disable-sync", "--no-first-run", "--disable-default-apps", "--mute-audio",
           "--disable-dev-shm-usage", "--hide-scrollbars"]
-_NO_POPUPS = ("window.open = () => { window.__shotclonePopups = "
-              "(window.__shotclonePopups || 0) + 1; return null; };")
+# What a page slips past the request router (beacons, keepalive fetches, pings, prefetches,
+# WebSockets, WebRTC, the browser's own preconnects and DNS lookups) still finds no network:
+# every host name and address resolves to nothing, loopback included, so no socket is opened;
+# the proxy that every scheme must use (loopback not exempt) is never reachable for the same
+# reason; WebRTC may use UDP only through that proxy; no DNS prefetching, no pings.
+NO_NETWORK = [
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",  # older Chrome's name for it
+    "--dns-prefetch-disable",
+]  # (no --disable-features here: the last one given wins, and it would undo Playwright's own)
+_BLOCKED_MARK = "shotclone-blocked "
+# Run in every frame before the page's own scripts: pop-ups are refused and counted, and the ICE
+# servers a page gives WebRTC are reported (the network flags already keep WebRTC off the wire).
+_WATCH_SCRIPT = """(() => {
+  window.open = () => {
+    window.__shotclonePopups = (window.__shotclonePopups || 0) + 1; return null;
+  };
+  const report = console.debug.bind(console), PC = window.RTCPeerConnection;
+  if (!PC) return;
+  const servers = (config) => {
+    for (const s of (config && config.iceServers) || [])
+      for (const url of [].concat(s.urls || s.url || [])) report("MARK" + url);
+  };
+  const Watched = function (config, ...rest) { servers(config); return new PC(config, ...rest); };
+  Watched.prototype = PC.prototype;
+  const setConfiguration = PC.prototype.setConfiguration;
+  PC.prototype.setConfiguration = function (config) {
+    servers(config); return setConfiguration.call(this, config);
+  };
+  window.RTCPeerConnection = window.webkitRTCPeerConnection = Watched;
+})();""".replace("MARK", _BLOCKED_MARK)
+# The page's full height in CSS pixels, as Playwright measures it for a full-page picture.
+_PAGE_HEIGHT = """() => Math.max(document.documentElement.scrollHeight,
+                                 document.body ? document.body.scrollHeight : 0)"""
+# Larger pages are refused at once: a model writes tens of kB, and a 100 MB page would keep the
+# browser busy for minutes before failing anyway.
+MAX_PAGE_BYTES = 20_000_000
+# After the load, in the page: pop-ups counted, and the addresses of what the page asked the
+# browser to fetch or connect to ahead of time (resource hints, speculation rules). The browser
+# finds no network for them, and the policy reports none of them itself.
+_AFTER_LOAD = """() => {
+  const urls = [...document.querySelectorAll(
+      "link[rel~=prefetch i], link[rel~=prerender i], link[rel~=preconnect i], "
+      + "link[rel~=dns-prefetch i], link[rel~=modulepreload i], link[rel~=preload i]")]
+    .map((link) => link.href);
+  for (const script of document.querySelectorAll("script[type=speculationrules i]")) {
+    try {
+      const rules = JSON.parse(script.textContent);
+      for (const kind of ["prefetch", "prerender"])
+        for (const rule of rules[kind] || []) urls.push(...(rule.urls || []));
+    } catch { urls.push("speculation rules (unreadable)"); }
+  }
+  return { popups: window.__shotclonePopups || 0, hinted: urls };
+}"""
 _FILE_BLOCKED = "Not allowed to load local resource:"
+# Chromium's console line for each thing the policy refused: "Connecting to 'URL' violates the
+# following Content Security Policy directive ..." (older: "Refused to connect to 'URL' because
+# it violates ..."), and the like for images, frames, forms and every other kind of load.
+_POLICY_REFUSED = re.compile(r"'([^']*)'(?: because it)? violates the following Content Security")
 # A desktop screen is at most 4:3 and usually 16:10; a phone is about 390 x 844 CSS px. An
 # original well taller than that is a full-page capture, made with a screen-sized viewport.
 DESKTOP_TALLEST, DESKTOP_VIEWPORT = 3 / 4, 10 / 16
@@ -99,17 +161,40 @@ class _Driver(threading.local):
 
     def acquire(self) -> Any:
         if self.playwright is None:
-            from playwright.sync_api import sync_playwright
-
-            self.playwright = sync_playwright().start()
+            try:
+                self.playwright = _start_playwright()
+            except Exception as e:  # the driver died starting (killed, or node missing)
+                raise RenderFailed(f"Could not start Playwright's driver: "
+                                   f"{str(e).splitlines()[0]}") from e
         self.users += 1
         return self.playwright
 
     def release(self) -> None:
         self.users -= 1
         if self.users == 0 and self.playwright is not None:
-            self.playwright.stop()
+            with contextlib.suppress(Exception):  # a driver that died cannot be stopped cleanly
+                self.playwright.stop()
             self.playwright = None
+
+
+def _start_playwright() -> Any:
+    """Playwright with its driver (and so the browser) in a session of its own, as the model
+    worker is: Ctrl+C in a terminal reaches ShotClone alone, which then finishes or stops its
+    renders and closes the browser itself, instead of the driver dying under a render."""
+    import asyncio
+
+    from playwright.sync_api import sync_playwright
+
+    spawn = asyncio.create_subprocess_exec
+
+    async def in_own_session(*args: Any, **kwargs: Any) -> Any:
+        return await spawn(*args, start_new_session=True, **kwargs)
+
+    asyncio.create_subprocess_exec = in_own_session  # type: ignore[assignment]
+    try:
+        return sync_playwright().start()
+    finally:
+        asyncio.create_subprocess_exec = spawn  # type: ignore[assignment]
 
 
 _driver = _Driver()
@@ -152,8 +237,8 @@ class Renderer:
 
         if self._pw is None:
             self._pw = _driver.acquire()
-        flags = [*_FLAGS, *(["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0
-                            else [])]
+        flags = [*_FLAGS, *NO_NETWORK,
+                 *(["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])]
         try:
             self._browser = self._pw.chromium.launch(executable_path=str(path), args=flags,
                                                      headless=True)
@@ -173,7 +258,7 @@ class Renderer:
             viewport={"width": width, "height": height}, device_scale_factor=dpr,
             java_script_enabled=scripts, service_workers="block", accept_downloads=False)
         context.route("**/*", self._on_route)
-        context.add_init_script(_NO_POPUPS)
+        context.add_init_script(_WATCH_SCRIPT)
         page = context.new_page()
         page.on("dialog", self._on_dialog)
         page.on("popup", self._on_popup)
@@ -198,8 +283,13 @@ class Renderer:
         popup.close()
 
     def _on_console(self, message: Any) -> None:
-        if message.text.startswith(_FILE_BLOCKED):
-            self._watch.blocked.append(message.text.removeprefix(_FILE_BLOCKED).strip())
+        text = message.text
+        if text.startswith(_BLOCKED_MARK):
+            self._watch.blocked.append(text.removeprefix(_BLOCKED_MARK))
+        elif text.startswith(_FILE_BLOCKED):
+            self._watch.blocked.append(text.removeprefix(_FILE_BLOCKED).strip())
+        elif refused := _POLICY_REFUSED.search(text):
+            self._watch.blocked.append(refused.group(1))
 
     def render(self, html: str, width: int, height: int,
                device_pixel_ratio: float = 1.0) -> Rendered:
@@ -207,19 +297,32 @@ class Renderer:
         from playwright.sync_api import Error
 
         started = time.monotonic()
+        size = len(html.encode("utf-8", errors="replace"))
+        if size > MAX_PAGE_BYTES:
+            raise RenderFailed(f"The page is {size / 1e6:.0f} MB; ShotClone renders pages of up "
+                               f"to {MAX_PAGE_BYTES / 1e6:.0f} MB.")
         self._watch = _Watch()
         css_w, css_h = round(width / device_pixel_ratio), round(height / device_pixel_ratio)
         vw, vh, full_page = viewport_for(css_w, css_h)
         shot: bytes | None = None
+        page_css_height = 0
         killed = False
         for attempt in range(2):
             try:
-                shot = self._capture(html, vw, vh, device_pixel_ratio, scripts=True)
+                shot, page_css_height = self._capture(html, vw, vh, css_h, device_pixel_ratio,
+                                                      scripts=True)
                 break
             except TimeoutError:
                 killed = True
                 self._forget_page(vw, vh, device_pixel_ratio, True)
-                shot = self._capture(html, vw, vh, device_pixel_ratio, scripts=False)
+                try:
+                    shot, page_css_height = self._capture(html, vw, vh, css_h,
+                                                          device_pixel_ratio, scripts=False)
+                except TimeoutError as e:
+                    self._forget_page(vw, vh, device_pixel_ratio, False)
+                    raise RenderFailed(
+                        f"The page is too heavy to render: even without its scripts it took "
+                        f"over {self.config.script_budget_s:g} s to lay out and draw.") from e
                 break
             except Error as e:
                 # The page or the whole browser died under us: replace it once, then give up.
@@ -231,36 +334,46 @@ class Renderer:
                     raise RenderFailed(f"The browser failed to render the page: "
                                        f"{str(e).splitlines()[0]}") from e
         assert shot is not None
-        full = Image.open(io.BytesIO(shot)).convert("RGB")
+        full = Image.open(io.BytesIO(shot)).convert("RGB")  # at most the requested size
         fitted = fit_to(full, width, height, self.config.background)
         if fitted is not full:  # the browser's own PNG is kept when its size is already right
             out = io.BytesIO()
             fitted.save(out, "PNG", compress_level=1)
             shot = out.getvalue()
-        popups = self._watch.popups + self._popups_counted(vw, vh, device_pixel_ratio, killed)
+        popups = self._watch.popups + self._after_load(vw, vh, device_pixel_ratio, killed)
+        blocked = tuple(dict.fromkeys(  # each address once, however often the page tried it
+            u for u in self._watch.blocked if not u.startswith(("data:", "blob:"))))
         return Rendered(png=shot, rgb=np.asarray(fitted), width=width, height=height,
-                        page_height=full.height,
-                        full_page=full_page, blocked_requests=tuple(self._watch.blocked),
+                        page_height=round(page_css_height * device_pixel_ratio),
+                        full_page=full_page, blocked_requests=blocked,
                         dialogs_dismissed=self._watch.dialogs, popups_blocked=popups,
                         scripts_killed=killed, seconds=time.monotonic() - started)
 
-    def _capture(self, html: str, vw: int, vh: int, dpr: float, *, scripts: bool) -> bytes:
+    def _capture(self, html: str, vw: int, vh: int, css_h: int, dpr: float, *,
+                 scripts: bool) -> tuple[bytes, int]:
+        """The picture of the page's top ``css_h`` CSS pixels (never more: a page 300,000 px
+        tall costs no more than one the screenshot's height), and the page's own height."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         page = self._page(vw, vh, dpr, scripts)
         budget_ms = self.config.script_budget_s * 1000
         try:
-            page.set_content(html, wait_until="load", timeout=budget_ms)
-            return page.screenshot(full_page=True, animations="disabled", caret="hide",
-                                   timeout=budget_ms)
+            page.set_content(with_policy(html), wait_until="load", timeout=budget_ms)
+            shot = page.screenshot(full_page=True, clip={"x": 0, "y": 0, "width": vw,
+                                                         "height": css_h},
+                                   animations="disabled", caret="hide", timeout=budget_ms)
         except PlaywrightTimeout as e:
             raise TimeoutError(str(e)) from e
+        return shot, int(page.evaluate(_PAGE_HEIGHT))
 
-    def _popups_counted(self, vw: int, vh: int, dpr: float, killed: bool) -> int:
-        if killed:
+    def _after_load(self, vw: int, vh: int, dpr: float, killed: bool) -> int:
+        """Pop-ups the page's scripts tried; its prefetch hints join the blocked requests."""
+        page = None if killed else self._pages.get((vw, vh, dpr, True))
+        if page is None:
             return 0
-        page = self._pages.get((vw, vh, dpr, True))
-        return int(page.evaluate("window.__shotclonePopups || 0")) if page else 0
+        seen = page.evaluate(_AFTER_LOAD)
+        self._watch.blocked.extend(str(u) for u in seen["hinted"])
+        return int(seen["popups"])
 
     def _forget_page(self, vw: int, vh: int, dpr: float, scripts: bool) -> None:
         page = self._pages.pop((vw, vh, dpr, scripts), None)

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from PIL import Image
 
 from app.intake import Screenshot
-from app.outputs.files import write_atomic
+from app.outputs.files import write_folder_atomic
 from app.review.compare import CompareConfig, Comparison, compare, heatmap, side_by_side
 from app.review.render import Rendered
 
@@ -82,10 +82,11 @@ def png_bytes(img: Any) -> bytes:
 
 def write_report(folder: Path, result: Review,
                  extra: dict[str, Any] | None = None, *, only: Sequence[str] = REPORT_FILES,
-                 prefix: str = "") -> list[Path]:
+                 prefix: str = "", overwrite: bool = True) -> list[Path]:
     """Write render.png, diff.png, side_by_side.png and scores.json (or ``only`` some of them)
     into ``folder``, each name after ``prefix``: the report, the history's pictures and the
-    app's export all come from here."""
+    app's export all come from here. All of them or none; earlier ones are replaced only with
+    ``overwrite`` (the CLI's --force; the app has asked the user already)."""
     files: dict[str, Callable[[], bytes | str]] = {
         "render.png": lambda: result.rendered.png,
         "diff.png": lambda: png_bytes(result.heatmap),
@@ -93,5 +94,5 @@ def write_report(folder: Path, result: Review,
             side_by_side(result.original, result.rendered.rgb, result.comparison)),
         "scores.json": lambda: json.dumps({**result.scores(), **(extra or {})}, indent=2) + "\n",
     }
-    return [write_atomic(folder / f"{prefix}{name}", files[name](), overwrite=True)
-            for name in only]
+    return write_folder_atomic(folder, {f"{prefix}{name}": files[name]() for name in only},
+                               overwrite=overwrite)

@@ -21,6 +21,7 @@ def run_app(image: Path | None = None, capture: bool = False,
     from PySide6.QtWidgets import QApplication
 
     from app.hotkey import on_wayland
+    from app.ui.ctrl_c import QuitOnCtrlC
     from app.ui.main_window import MainWindow, app_icon
     from app.ui.shell import AppShell
 
@@ -46,4 +47,8 @@ def run_app(image: Path | None = None, capture: bool = False,
         if image is not None:
             window.open_image(image)
     shell.register_hotkey()
-    return app.exec()
+    ctrl_c = QuitOnCtrlC(shell.quit, parent=app)  # a terminal's Ctrl+C quits, as Quit does
+    try:
+        return app.exec()
+    finally:
+        ctrl_c.close()

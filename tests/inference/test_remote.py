@@ -1,6 +1,7 @@
 """The remote backend against a real OpenAI-compatible server on 127.0.0.1:
 llama-cpp-python's own, serving the tiny Gemma 4 with its mmproj."""
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -114,3 +115,64 @@ def test_bad_endpoint_urls() -> None:
     for url in ("localhost:8080", "ftp://x/v1", ""):
         with pytest.raises(ConfigError, match="use an http"):
             RemoteConfig(endpoint=url)
+
+
+def _read_request(conn: socket.socket) -> None:
+    """All of one HTTP request: headers, then as many bytes as Content-Length says."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += conn.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        body += conn.recv(65536)
+
+
+class ResettingServer:
+    """A server on 127.0.0.1 that reads each request whole, then resets the connection (RST)
+    instead of answering."""
+
+    def __init__(self) -> None:
+        import struct
+        import threading
+
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
+        self.resets = 0
+
+        def serve() -> None:
+            while True:
+                try:
+                    conn, _ = self.sock.accept()
+                except OSError:
+                    return
+                _read_request(conn)
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()  # with a zero linger: a reset, not a polite close
+                self.resets += 1
+
+        threading.Thread(target=serve, daemon=True).start()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_server_that_resets_the_connection_is_a_clear_connection_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+
+    server = ResettingServer()
+    try:
+        with pytest.raises(RemoteError, match="The connection to .* broke before it answered "
+                                              r"\(ConnectionResetError"):
+            list(RemoteBackend(RemoteConfig(endpoint=server.url, model="m")).stream(request()))
+        shot = tmp_path / "shot.png"
+        shot.write_bytes(make_ui_png())
+        assert main(["clone", str(shot), "-o", str(tmp_path / "p.html"), "--endpoint",
+                     server.url]) == 3
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err[-1].startswith(f"shotclone: error: The connection to {server.url} broke")
+        assert server.resets >= 2
+    finally:
+        server.close()
