@@ -8,8 +8,8 @@
 #
 # It holds: the llama-cpp-python 0.3.36 source archive, slimmed from 77 MB to what the build
 # reads (the vendored llama.cpp's test models, docs, web UI and examples removed), so that the
-# whole tree travels under its 64 MiB limit; and pure-Python wheels of ShotClone's and
-# llama-cpp-python's needs that the machine lacks.
+# whole tree travels under its 64 MiB limit; pure-Python wheels of ShotClone's and
+# llama-cpp-python's needs that the machine lacks; and the build backend (scikit-build-core).
 set -euo pipefail
 cd "$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
 PY=${PYTHON:-$( [ -x .venv/bin/python ] && echo .venv/bin/python || echo python3 )}
@@ -17,18 +17,21 @@ DEST=.gpu-carry
 LLAMA=llama-cpp-python==0.3.36
 WHEELS=(gguf==0.19.0 platformdirs==4.14.8 diskcache==5.6.3 beautifulsoup4==4.15.0
         soupsieve==4.1.3)
+BUILD=(scikit-build-core==1.1.2 pathspec==1.1.1)  # the build backend, whatever is installed
 
 exclude=$(git rev-parse --git-path info/exclude)
 mkdir -p "$(dirname "$exclude")"
 grep -qxF "/$DEST/" "$exclude" 2>/dev/null || echo "/$DEST/" >>"$exclude"
 
 rm -rf "$DEST"
-mkdir -p "$DEST/wheels"
+mkdir -p "$DEST/wheels" "$DEST/build"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 "$PY" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
     -d "$DEST/wheels" "${WHEELS[@]}"
+"$PY" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
+    -d "$DEST/build" "${BUILD[@]}"
 "$PY" -m pip download -q --no-deps --no-binary=:all: -d "$tmp" "$LLAMA"
 tar -xzf "$tmp"/llama_cpp_python-*.tar.gz -C "$tmp"
 src=$(find "$tmp" -maxdepth 1 -type d -name 'llama_cpp_python-*')
@@ -38,4 +41,4 @@ vendor="$src/vendor/llama.cpp"
 rm -rf "$vendor"/{models,docs,examples,benches,tests,media,tools/ui,tools/server/public*} \
        "$src"/{examples,docs,tests}
 tar -czf "$DEST/$(basename "$src").tar.gz" -C "$tmp" "$(basename "$src")"
-du -sh "$DEST"/* "$DEST"/wheels/* | sed 's/^/gpu_carry: /' >&2
+du -sh "$DEST"/* "$DEST"/wheels/* "$DEST"/build/* | sed 's/^/gpu_carry: /' >&2

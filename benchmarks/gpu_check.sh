@@ -56,8 +56,11 @@ if ((build)); then
     pip=("$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade
          --target "$site")
     "${pip[@]}" "$CARRY"/wheels/*.whl
+    "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+        --target "$WORK/build-site" "$CARRY"/build/*.whl
     say "building llama-cpp-python ($cmake_args) on $(nproc) cores; log: $WORK/build.log"
-    if ! CMAKE_ARGS="$cmake_args" CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) \
+    if ! PYTHONPATH=$WORK/build-site CMAKE_ARGS="$cmake_args" \
+            CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) \
             "${pip[@]}" --no-build-isolation "$CARRY"/llama_cpp_python-*.tar.gz \
             >"$WORK/build.log" 2>&1; then
         tail -30 "$WORK/build.log" >&2
