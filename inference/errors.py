@@ -78,6 +78,26 @@ class RemoteError(GenerationFailed):
         self.status = status
 
 
+_PLAIN = (str, int, float, bool, type(None), Path, tuple)
+
+
+def error_to_dict(error: ShotCloneError) -> dict[str, object]:
+    """Plain data for a process boundary: the class by name, the message and its fields (a
+    ``ModelError``'s path, a ``WorkerCrashed``'s log)."""
+    fields = {k: v for k, v in vars(error).items() if isinstance(v, _PLAIN)}
+    return {"code": type(error).__name__, "message": str(error), "fields": fields}
+
+
+def error_from_dict(data: dict[str, object]) -> ShotCloneError:
+    """The error again, of its own class (or the root, for a name unknown here) with its
+    fields, whatever its constructor asks for."""
+    cls = error_types().get(str(data["code"]), ShotCloneError)
+    error = cls.__new__(cls)
+    Exception.__init__(error, data["message"])
+    error.__dict__.update(data.get("fields") or {})  # type: ignore[arg-type]
+    return error
+
+
 def error_types() -> dict[str, type[ShotCloneError]]:
     """Every error class by name, so an error can cross a process boundary as plain data."""
     found: dict[str, type[ShotCloneError]] = {}

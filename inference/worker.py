@@ -2,10 +2,10 @@
 down: a native abort or a CUDA fault kills only the worker, which the next job replaces, and a
 cancel during image encoding or prefill (which Python cannot interrupt) kills it at once.
 
-Wire: length-prefixed pickles of plain dicts, ``{"type", "re", ...}`` where ``re`` is the
-request id. Every request ends in ``done`` or ``error``. The child's stderr carries llama.cpp's
-log, whose tail explains a crash. The child exits when its stdin closes, so it never outlives
-its parent, even one killed with SIGKILL.
+Wire: length-prefixed pickles of plain dicts, ``{"type", "request_id", ...}``. Every request
+ends in ``done`` or ``error`` (the error's class, message and fields). The child's stderr
+carries llama.cpp's log, whose tail explains a crash. The child exits when its stdin closes,
+so it never outlives its parent, even one killed with SIGKILL.
 
 Run as ``python -m inference.worker`` (the parent does this)."""
 
@@ -31,7 +31,7 @@ from typing import IO, Any
 
 from inference.cancel import CancelToken
 from inference.config import EngineConfig, GenerationRequest
-from inference.errors import ShotCloneError, WorkerCrashed, error_types
+from inference.errors import ShotCloneError, WorkerCrashed, error_from_dict, error_to_dict
 from inference.events import (
     EngineEvent,
     GenerationDone,
@@ -96,7 +96,7 @@ def child_main() -> None:
             if message is None:
                 os._exit(0)  # the parent is gone: never outlive it
             if message["type"] == "cancel":
-                token = cancels.get(message["re"])
+                token = cancels.get(message["request_id"])
                 if token is not None:
                     token.cancel()
             else:
@@ -113,8 +113,8 @@ def child_main() -> None:
                 engine.close()
             send(type="bye")
             return
-        re = message["re"]
-        cancels[re] = token = CancelToken()
+        request_id = message["request_id"]
+        cancels[request_id] = token = CancelToken()
         try:
             config = EngineConfig(**message["config"])
             remember(*message.get("headers", ()))  # the parent read them: not again here
@@ -126,15 +126,15 @@ def child_main() -> None:
                 identity = _model_identity(config)
             request = GenerationRequest(**message["request"])
             for event in engine.stream(request, token):
-                send(type="event", re=re, event=event_to_dict(event))
-            send(type="done", re=re)
+                send(type="event", request_id=request_id, event=event_to_dict(event))
+            send(type="done", request_id=request_id)
         except ShotCloneError as e:
-            send(type="error", re=re, code=type(e).__name__, message=str(e))
+            send(type="error", request_id=request_id, error=error_to_dict(e))
         except Exception as e:
-            send(type="error", re=re, code="ShotCloneError",
-                 message=f"The model worker failed: {type(e).__name__}: {e}")
+            send(type="error", request_id=request_id, error=error_to_dict(ShotCloneError(
+                f"The model worker failed: {type(e).__name__}: {e}")))
         finally:
-            cancels.pop(re, None)
+            cancels.pop(request_id, None)
 
 
 # --------------------------------------------------------------------------------------- parent
@@ -295,11 +295,11 @@ class WorkerBackend:
                cancel: CancelToken | None = None) -> Iterator[EngineEvent]:
         cancel = cancel or CancelToken()
         worker = self._ensure_worker()
-        re = uuid.uuid4().hex
+        request_id = uuid.uuid4().hex
         started = time.monotonic()
         decoding = finished = False
-        worker.send(type="generate", re=re, config=self.config.to_dict(), request=asdict(request),
-                    headers=self._headers)
+        worker.send(type="generate", request_id=request_id, config=self.config.to_dict(),
+                    request=asdict(request), headers=self._headers)
         try:
             while True:
                 if cancel.cancelled and not decoding:
@@ -309,10 +309,10 @@ class WorkerBackend:
                     finished = True
                     return
                 if cancel.cancelled:
-                    worker.send(type="cancel", re=re)
+                    worker.send(type="cancel", request_id=request_id)
                 message = worker.next_message(_POLL_S)
                 kind = message["type"]
-                if kind == "timeout" or message.get("re", re) != re:
+                if kind == "timeout" or message.get("request_id", request_id) != request_id:
                     continue
                 if kind == "eof":
                     phase = "while writing" if decoding else "while loading or reading the image"
@@ -321,8 +321,7 @@ class WorkerBackend:
                                         log_tail=worker.log_tail())
                 if kind == "error":
                     finished = True
-                    cls = error_types().get(message["code"], ShotCloneError)
-                    raise cls(message["message"])
+                    raise error_from_dict(message["error"])
                 if kind == "done":
                     finished = True
                     return

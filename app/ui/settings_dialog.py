@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.settings import SPECS, Settings, save_settings, settings_path
+from app.ui.threads import run_in_thread
 from inference.config import CACHE_TYPES
 from inference.errors import ShotCloneError
 
@@ -129,12 +130,15 @@ class SettingsDialog(QDialog):
         self.error = QLabel(wordWrap=True)
         self.error.setObjectName("DialogError")
         self.error.hide()
+        self.checking = QLabel("Checking the model…")
+        self.checking.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
                                    QDialogButtonBox.StandardButton.Cancel)
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for w in (local, remote, sampling, capture, self.error):
+        for w in (local, remote, sampling, capture, self.error, self.checking):
             layout.addWidget(w)
         layout.addWidget(QLabel(f"Saved in {settings_path()}"))
         layout.addWidget(buttons)
@@ -173,8 +177,17 @@ class SettingsDialog(QDialog):
         return None
 
     def accept(self) -> None:
+        """Check the choice off the UI thread (it reads the model's headers), then save it."""
         chosen = self.chosen()
-        problem = self.check(chosen)
+        self.ok.setEnabled(False)
+        self.error.hide()
+        self.checking.show()
+        run_in_thread(lambda: self.check(chosen), lambda problem: self._checked(chosen, problem),
+                      lambda e: self._checked(chosen, f"{type(e).__name__}: {e}"), owner=self)
+
+    def _checked(self, chosen: Settings, problem: str | None) -> None:
+        self.ok.setEnabled(True)
+        self.checking.hide()
         if problem:
             self.error.setText(problem)
             self.error.show()

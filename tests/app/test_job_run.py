@@ -120,3 +120,18 @@ def test_the_live_rate_counts_from_the_first_token(job: CloneJob) -> None:
         run.apply(TokenChunk(job_id="j", text="x", n_tokens=i, max_tokens=10, at=at))
     assert run.rate == pytest.approx(2.0) and run.phase() == "Writing HTML: 3 / 10 tokens"
     assert run.take_preview() == "xxx" and run.take_preview() is None
+
+
+def test_errors_cross_a_process_boundary_whole() -> None:
+    import pickle
+
+    from app.errors import ImageRejected
+    from inference.errors import WorkerCrashed, error_from_dict, error_to_dict
+
+    crash = WorkerCrashed("The model worker crashed.\nLast lines", returncode=-11,
+                          log_tail=("a", "b"))
+    back = error_from_dict(pickle.loads(pickle.dumps(error_to_dict(crash))))
+    assert type(back) is WorkerCrashed and str(back) == str(crash)
+    assert (back.returncode, back.log_tail) == (-11, ("a", "b"))
+    rejected = error_from_dict(error_to_dict(ImageRejected("too small", source="x.png")))
+    assert isinstance(rejected, ImageRejected) and rejected.source == "x.png"

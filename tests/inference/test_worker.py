@@ -13,7 +13,7 @@ import pytest
 
 from inference.cancel import CancelToken
 from inference.config import EngineConfig, GenerationRequest
-from inference.errors import ModelMismatch, WorkerCrashed
+from inference.errors import ModelError, ModelMismatch, WorkerCrashed
 from inference.events import (
     GenerationDone,
     ImageEncoded,
@@ -200,3 +200,19 @@ def test_a_worker_killed_mid_answer_is_reported_as_such(backend: WorkerBackend) 
     assert "while writing" in str(e.value) and e.value.returncode == -signal.SIGKILL
     assert isinstance(list(backend.stream(request()))[-1], GenerationDone)
     assert backend.starts == 2
+
+
+def test_an_error_in_the_worker_keeps_its_class_and_fields(tiny_model: tuple[Path, Path],
+                                                           tmp_path: Path) -> None:
+    import shutil
+
+    model = tmp_path / "model.gguf"
+    shutil.copy(tiny_model[0], model)
+    b = WorkerBackend(EngineConfig(model=model, mmproj=tiny_model[1], n_ctx=4096))
+    try:
+        model.write_bytes(b"GGUF" + b"\0" * 64)  # damaged after the parent checked it
+        with pytest.raises(ModelError) as e:
+            list(b.stream(request(max_tokens=2)))
+    finally:
+        b.close()
+    assert e.value.path is not None and Path(e.value.path).name == "model.gguf"

@@ -216,19 +216,20 @@ def test_settings_are_checked_and_survive_a_restart(make_main_window: Make, qtbo
     dialog = SettingsDialog(w.settings, w)
     qtbot.addWidget(dialog)  # type: ignore[attr-defined]
     dialog.model.edit.setText(str(tiny_model[0]))
-    dialog.accept()  # no projector: refused, and the dialog says why
-    assert not dialog.error.isHidden() and "text-only model" in dialog.error.text()
+    dialog.accept()  # no projector: refused, and the dialog says why (checked off the UI thread)
+    qtbot.waitUntil(lambda: not dialog.error.isHidden())  # type: ignore[attr-defined]
+    assert "text-only model" in dialog.error.text()
     dialog.mmproj.edit.setText(str(tiny_model[1]))
     dialog.hotkey.setText("S")
     dialog.accept()  # a bare letter would steal typing: refused
-    assert "steal ordinary typing" in dialog.error.text()
+    qtbot.waitUntil(lambda: "steal ordinary typing" in dialog.error.text())  # type: ignore[attr-defined]
     dialog.hotkey.setText("ctrl+alt+shift+x")
     assert "Ctrl+Alt+Shift+X" in dialog.hotkey_state.text()
     dialog.n_ctx.setValue(8192)
     dialog.temperature.setValue(0.7)
     dialog.gpu_layers.setValue(0)
     dialog.accept()
-    assert dialog.result() == dialog.DialogCode.Accepted
+    qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted)  # type: ignore[attr-defined]
     saved = load_settings()
     assert (saved.model, saved.n_ctx, saved.temperature, saved.gpu_layers, saved.hotkey) == (
         str(tiny_model[0]), 8192, 0.7, 0, "ctrl+alt+shift+x")
