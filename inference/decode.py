@@ -13,14 +13,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import llama_cpp
 import numpy as np
 
 from inference.sampling import SamplingParams, pick
-from inference.speculative import MAX_DRAFT, DraftLength, NgramDrafter, accept_draft
+from inference.speculative import (
+    MAX_DRAFT,
+    DraftLength,
+    NgramDrafter,
+    ShadowDraft,
+    accept_draft,
+)
 
 
 class DecodeFailed(RuntimeError):
@@ -43,6 +49,8 @@ class Decoder:
         self._n_vocab = n_vocab
         self._size = max_draft + 1
         self._batch = llama_cpp.llama_batch_init(self._size, 0, 1)
+        # what passes cost and how well drafts do, learned across answers of this model
+        self.length = DraftLength(max_k=max_draft)
 
     def close(self) -> None:
         if self._batch is not None:
@@ -93,8 +101,8 @@ class Decoder:
         drafts."""
         stats = stats if stats is not None else DecodeStats()
         drafter = NgramDrafter(context) if speculate else None
-        length = DraftLength(max_k=self._size - 1)
-        shadow = _Shadow()  # a draft not verified, checked against the tokens as they come
+        length = self.length
+        shadow = ShadowDraft()  # a draft not verified, checked against the tokens as they come
         uniforms = rng.random(budget)  # one per answer position: see accept_draft
         done = 0
         token = pick(self.last_logits(), params, uniforms[0])
@@ -114,7 +122,7 @@ class Decoder:
                 draft, order = drafter.propose(min(self._size - 1, budget - done - 1))
                 k = length.choose(len(draft), order)
                 if k == 0 and draft and not shadow.draft:
-                    shadow = _Shadow(draft, order)
+                    shadow = ShadowDraft(draft, order)
                 draft = draft[:k]
             started = time.perf_counter()
             rows = self.evaluate([token, *draft], n_past)
@@ -132,26 +140,3 @@ class Decoder:
             if ends:
                 produced = produced[:ends[0] + 1]
             token = produced[-1]
-
-
-@dataclass(slots=True)
-class _Shadow:
-    """A draft left unverified (k was 0), compared with the tokens the model writes instead,
-    so that acceptance is still learned without paying for verification."""
-
-    draft: list[int] = field(default_factory=list)
-    order: int = 0
-    matched: int = 0
-
-    def check(self, produced: list[int], length: DraftLength) -> None:
-        if not self.draft:
-            return
-        rest = self.draft[self.matched:]
-        n = 0
-        while n < len(produced) and n < len(rest) and produced[n] == rest[n]:
-            n += 1
-        self.matched += n
-        if n == len(produced) and self.matched < len(self.draft):
-            return  # all matched so far: go on with the next tokens
-        length.observe_tokens(self.order, len(self.draft), self.matched)
-        self.draft = []

@@ -9,7 +9,7 @@ much a given answer would have been accepted (``measure_acceptance``)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -69,6 +69,7 @@ class DraftLength:
         self.accept = [0.5] * (max_order + 1)  # per-token acceptance by n-gram order
         self.single_s = 0.0  # one-token decode
         self.extra_s = 0.0  # each further token in the same decode
+        self._verified = False
 
     def choose(self, available: int, order: int) -> int:
         if available == 0 or order == 0 or self.single_s == 0.0:
@@ -100,7 +101,33 @@ class DraftLength:
                 self.extra_s = 0.1 * seconds  # a GPU's cost, until verification is measured
         elif self.single_s:
             extra = max(0.0, seconds - self.single_s) / (n_tokens - 1)
-            self.extra_s += 0.3 * (extra - self.extra_s)
+            if self._verified:
+                self.extra_s += 0.3 * (extra - self.extra_s)
+            else:  # the first measurement replaces the guess
+                self.extra_s, self._verified = extra, True
+
+
+@dataclass(slots=True)
+class ShadowDraft:
+    """A draft left unverified (k was 0), compared with the tokens the model writes instead,
+    so that acceptance is still learned without paying for verification."""
+
+    draft: list[int] = field(default_factory=list)
+    order: int = 0
+    matched: int = 0
+
+    def check(self, produced: list[int], length: DraftLength) -> None:
+        if not self.draft:
+            return
+        rest = self.draft[self.matched:]
+        n = 0
+        while n < len(produced) and n < len(rest) and produced[n] == rest[n]:
+            n += 1
+        self.matched += n
+        if n == len(produced) and self.matched < len(self.draft):
+            return  # all matched so far: go on with the next tokens
+        length.observe_tokens(self.order, len(self.draft), self.matched)
+        self.draft = []
 
 
 def accept_draft(rows: np.ndarray, draft: Sequence[int], params: SamplingParams,
@@ -144,24 +171,36 @@ class Acceptance:
 
 
 def measure_acceptance(prompt: Sequence[int], answer: Sequence[int], k: int,
-                       min_order: int = 1) -> Acceptance:
+                       verify_cost: float | None = None) -> Acceptance:
     """How decoding ``answer`` would have gone with n-gram drafts of up to ``k`` tokens, had the
     model written exactly that answer at temperature 0 (where acceptance depends only on the
-    output, so this is exact). Drafts come from the prompt and the answer so far."""
+    output, so this is exact). Drafts come from the prompt and the answer so far. With
+    ``verify_cost`` the draft length is chosen as the engine chooses it (``DraftLength``), for
+    passes that cost ``1 + verify_cost * drafted``; without, every draft is verified."""
     drafter = NgramDrafter(prompt)
+    length = DraftLength(max_k=k)
+    if verify_cost is not None:
+        length.single_s, length.extra_s = 1.0, verify_cost
+    shadow = ShadowDraft()
     steps = drafted = accepted = i = 0
     while i < len(answer):
-        draft, order = drafter.propose(k) if k else ([], 0)
-        if order < min_order:
-            draft = []
-        draft = draft[:len(answer) - i - 1]  # the last token is always the model's own
+        # the answer's last token is always the model's own, never a draft
+        draft, order = drafter.propose(min(k, len(answer) - i - 1))
+        if verify_cost is not None:
+            n_verify = length.choose(len(draft), order)
+            if n_verify == 0 and draft and not shadow.draft:
+                shadow = ShadowDraft(draft, order)
+            draft = draft[:n_verify]
         n = 0
-        while n < len(draft) and i + n < len(answer) and draft[n] == answer[i + n]:
+        while n < len(draft) and draft[n] == answer[i + n]:
             n += 1
+        length.observe_tokens(order, len(draft), n)
         steps += 1
         drafted += len(draft)
         accepted += n
-        for t in answer[i:i + n + 1]:  # the accepted drafts and the model's own token
+        produced = list(answer[i:i + n + 1])  # the accepted drafts and the model's own token
+        for t in produced:
             drafter.append(t)
+        shadow.check(produced, length)
         i += n + 1
     return Acceptance(tokens=len(answer), steps=steps, drafted=drafted, accepted=accepted)

@@ -95,3 +95,11 @@ def test_offline_acceptance_on_a_repetitive_answer() -> None:
     assert spec.speedup(verify_cost=1.5) < 1.0 < spec.speedup(verify_cost=0.05)
     from_prompt = measure_acceptance(row, row, k=8)  # the prompt already holds the answer
     assert from_prompt.steps == 2
+
+
+def test_offline_acceptance_with_the_engines_draft_length() -> None:
+    answer = [10, 11, 12, 13, 14, 15] * 20
+    cheap = measure_acceptance([], answer, k=8, verify_cost=0.05)
+    assert cheap.tokens_per_step > 4
+    costly = measure_acceptance([], answer, k=8, verify_cost=5.0)
+    assert costly.drafted == 0 and costly.steps == len(answer)  # plain decoding throughout
