@@ -5,6 +5,7 @@ network), else fetched once with pip; kept in the data folder."""
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import subprocess
 import sys
@@ -26,9 +27,10 @@ def gemma4_vocab() -> Path | None:
     if path.is_file():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    carried = ROOT / ".gpu-carry" / NAME
+    carried = ROOT / ".gpu-carry" / f"{NAME}.gz"
     if carried.is_file():
-        shutil.copyfile(carried, path)
+        with gzip.open(carried) as source, path.open("wb") as out:
+            shutil.copyfileobj(source, out)
         return path
     release = version("llama_cpp_python")
     with tempfile.TemporaryDirectory() as tmp:
