@@ -12,7 +12,7 @@ answer."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,7 +92,7 @@ class Decoder:
                 llama_cpp.llama_memory_seq_pos_max(self._mem, 0))
 
     def generate(self, *, n_past: int, budget: int, params: SamplingParams,
-                 rng: np.random.Generator, is_end: Any, speculate: bool,
+                 rng: np.random.Generator, is_end: Callable[[int], bool], speculate: bool,
                  context: Sequence[int] = (), stats: DecodeStats | None = None,
                  ) -> Iterator[list[int]]:
         """Yield the tokens each pass produces (one, or accepted drafts plus one), at most
