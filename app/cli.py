@@ -54,13 +54,16 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--temperature", type=float, metavar="T", help=help_for("temperature"))
     g.add_argument("--seed", type=int, metavar="N",
                    help=help_for("seed") + " (default: a new one each run)")
+    g.add_argument("--no-speculate", dest="speculate", action="store_const", const=False,
+                   help="decode one token per model pass, without n-gram speculation (it "
+                        "writes the same page at temperature 0; default: on)")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     return load_settings().updated(
         model=args.model, mmproj=args.mmproj, gpu_layers=args.gpu_layers, n_ctx=args.n_ctx,
         image_tokens=args.image_tokens, n_threads=args.n_threads, max_tokens=args.max_tokens,
-        temperature=args.temperature, seed=args.seed)
+        temperature=args.temperature, seed=args.seed, speculate=args.speculate)
 
 
 def _backends(args: argparse.Namespace, settings: Settings) -> list[BackendPlan]:

@@ -72,6 +72,9 @@ def summary(result: CloneResult, out: str) -> str:
              f"first token after {s.ttft_s:.1f} s (image {s.image_tokens} + text "
              f"{s.prompt_tokens - s.image_tokens} prompt tokens)",
              f"{s.total_s:.1f} s in all"]
+    if s.speculative:
+        parts.append(f"speculation kept {s.accepted} of {s.drafted} drafted tokens "
+                     f"({s.decode_steps} passes)")
     if result.finish_reason == "length":
         parts.append("stopped at --max-tokens, the page was closed off")
     return ", ".join(parts)

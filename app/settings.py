@@ -67,6 +67,8 @@ class Settings:
     temperature: float = _setting(0.2, Spec(float, "sampling temperature", 0.0, 2.0))
     seed: int | None = _setting(None, Spec(int, "sampling seed, for repeatable output", 0,
                                            2**31 - 1, unset=-1))
+    speculate: bool = _setting(True, Spec(bool, "n-gram speculative decoding: faster, and "
+                                          "the same page at temperature 0"))
     endpoint: str = _setting("", Spec(str, "an OpenAI-compatible server to use instead"))
     endpoint_model: str = _setting("", Spec(str, "the model to ask the server for"))
     hotkey: str = _setting(DEFAULT_HOTKEY, Spec(str, "captures a screen region from any app"))

@@ -36,6 +36,8 @@ trap 'rm -rf "$tmp"' EXIT
 tar -xzf "$tmp"/llama_cpp_python-*.tar.gz -C "$tmp"
 src=$(find "$tmp" -maxdepth 1 -type d -name 'llama_cpp_python-*')
 vendor="$src/vendor/llama.cpp"
+# Gemma 4's tokenizer (5 MB gzipped) for bench_decode's offline acceptance on real HTML
+gzip -c "$vendor/models/ggml-vocab-gemma-4.gguf" >"$DEST/ggml-vocab-gemma-4.gguf.gz"
 # Nothing here is read by a build of the Python package (llama.cpp's tests, examples and
 # tools other than mtmd are off when it is built as a subproject).
 rm -rf "$vendor"/{models,docs,examples,benches,tests,media,tools/ui,tools/server/public*} \

@@ -80,6 +80,7 @@ class GenerationRequest:
     max_tokens: int = 8192
     temperature: float = 0.2
     seed: int | None = None
+    speculate: bool = True  # verify n-gram drafts in one pass (same output at temperature 0)
 
     def __post_init__(self) -> None:
         if self.max_tokens < 1:

@@ -9,11 +9,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import llama_cpp
+import numpy as np
 from llama_cpp import llama_chat_format
 
 from inference import llama_log
 from inference.cancel import CancelToken
 from inference.config import EngineConfig, GenerationRequest
+from inference.decode import Decoder, DecodeStats
+from inference.detokenize import StreamDetokenizer
 from inference.errors import GenerationFailed, ModelLoadFailed
 from inference.events import (
     EngineEvent,
@@ -28,6 +31,8 @@ from inference.events import (
 )
 from inference.gguf import VisionModel, inspect_pair
 from inference.messages import chat_messages
+from inference.sampling import SamplingParams
+from inference.speculative import SEPARATOR
 
 _CACHE_TYPES = {"f16": llama_cpp.GGML_TYPE_F16, "q8_0": llama_cpp.GGML_TYPE_Q8_0,
                 "q4_0": llama_cpp.GGML_TYPE_Q4_0}
@@ -50,7 +55,7 @@ class _MtmdHooks:
     token budget the handlers never set, and times each image as llama.cpp encodes it."""
 
     def __init__(self, module: Any, image_tokens: int,
-                 on_image: Callable[[int, float], None]) -> None:
+                 on_image: Callable[[int, int, float], None]) -> None:
         self._module = module
         self._image_tokens = image_tokens
         self._on_image = on_image
@@ -63,18 +68,20 @@ class _MtmdHooks:
         params.image_max_tokens = self._image_tokens
         return params
 
-    def mtmd_helper_eval_chunk_single(self, ctx: Any, lctx: Any, chunk: Any, *args: Any) -> int:
+    def mtmd_helper_eval_chunk_single(self, ctx: Any, lctx: Any, chunk: Any, n_past: Any,
+                                      *args: Any) -> int:
         m = self._module
         is_text = m.mtmd_input_chunk_get_type(chunk) == m.MTMD_INPUT_CHUNK_TYPE_TEXT
         started = time.monotonic()
-        result = m.mtmd_helper_eval_chunk_single(ctx, lctx, chunk, *args)
+        result = m.mtmd_helper_eval_chunk_single(ctx, lctx, chunk, n_past, *args)
         if not is_text:
-            self._on_image(m.mtmd_input_chunk_get_n_tokens(chunk), time.monotonic() - started)
+            self._on_image(int(getattr(n_past, "value", n_past)),
+                           m.mtmd_input_chunk_get_n_tokens(chunk), time.monotonic() - started)
         return result
 
 
 def _make_handler(vision: VisionModel, image_tokens: int,
-                  on_image: Callable[[int, float], None]) -> Any:
+                  on_image: Callable[[int, int, float], None]) -> Any:
     name = vision.legacy_handler or "MTMDChatHandler"
     handler = getattr(llama_chat_format, name)(clip_model_path=str(vision.mmproj.path),
                                                verbose=False)
@@ -90,6 +97,9 @@ class LocalEngine:
         self.vision = inspect_pair(config.model, config.mmproj)
         self._llm: llama_cpp.Llama | None = None
         self._images: list[ImageEncoded] = []
+        self._image_spans: list[tuple[int, int]] = []  # (first position, tokens) per image
+        self._decoder: Decoder | None = None
+        self._detokenizer: StreamDetokenizer | None = None
         self.load_seconds = 0.0
         self.gpu_layers = resolve_gpu_layers(config)
 
@@ -97,8 +107,9 @@ class LocalEngine:
     def loaded(self) -> bool:
         return self._llm is not None
 
-    def _on_image(self, tokens: int, seconds: float) -> None:
+    def _on_image(self, start: int, tokens: int, seconds: float) -> None:
         self._images.append(ImageEncoded(tokens=tokens, seconds=seconds))
+        self._image_spans.append((start, tokens))
 
     def load(self) -> ModelLoaded:
         if self._llm is None:
@@ -130,6 +141,8 @@ class LocalEngine:
                 raise ModelLoadFailed(self._failure("load the vision projector", e),
                                       path=cfg.mmproj) from e
             self._llm = llm
+            self._decoder = Decoder(llm.ctx, llm.n_vocab())
+            self._detokenizer = StreamDetokenizer(llama_cpp.llama_model_get_vocab(llm.model))
             self.load_seconds = time.monotonic() - started
         return ModelLoaded(model=self.vision.model.display_name, seconds=self.load_seconds,
                            gpu_layers=self.gpu_layers,
@@ -155,45 +168,51 @@ class LocalEngine:
             loaded = self.load()
             load_s = loaded.seconds
             yield loaded
-        llm = self._llm
-        assert llm is not None
+        llm, decoder, detok = self._llm, self._decoder, self._detokenizer
+        assert llm is not None and decoder is not None and detok is not None
         self._images.clear()
+        self._image_spans.clear()
         started = time.monotonic()
         yield PromptStarted()
-        prompt_tokens = n = 0
+        n = 0
         first = last = 0.0
-        finish: FinishReason = "stop"
-        chunks: Any = None
+        finish: FinishReason = "length"
+        counts = DecodeStats()
+        detok.reset()
+        vocab = llama_cpp.llama_model_get_vocab(llm.model)
         try:
-            # The handler encodes the image and reads the prompt inside this call.
-            chunks = llm.create_chat_completion(
-                messages=chat_messages(request),  # type: ignore[arg-type]
-                stream=True,
-                max_tokens=request.max_tokens,
-                temperature=request.temperature,
-                seed=request.seed,
-            )
-            for chunk in chunks:
-                if not prompt_tokens:
-                    prompt_tokens = llm.n_tokens  # the first chunk comes right after prefill
-                    yield from self._images
-                choice = chunk["choices"][0]
-                text = choice["delta"].get("content")
-                if text is not None:
-                    n += 1
-                    last = time.monotonic()
-                    first = first or last
-                    yield TokenText(text=text, n_tokens=n)
-                if choice.get("finish_reason") == "length":
-                    finish = "length"
-                if cancel.cancelled:
-                    finish = "cancelled"
+            self._read_prompt(llm, request)
+            prompt_tokens = llm.n_tokens
+            yield from self._images
+            tokens = decoder.generate(
+                n_past=prompt_tokens, budget=min(request.max_tokens, llm.n_ctx() - prompt_tokens),
+                params=SamplingParams(temperature=request.temperature),
+                rng=np.random.default_rng(request.seed), speculate=request.speculate,
+                is_end=lambda t: llama_cpp.llama_vocab_is_eog(vocab, t),
+                context=self._prompt_text_tokens(llm), stats=counts)
+            try:
+                for produced in tokens:
+                    for token in produced:
+                        if cancel.cancelled:  # also when it came during a verification
+                            finish = "cancelled"
+                            break
+                        if llama_cpp.llama_vocab_is_eog(vocab, token):
+                            finish = "stop"
+                            break
+                        n += 1
+                        last = time.monotonic()
+                        first = first or last
+                        yield TokenText(text=detok.push(token), n_tokens=n)
+                    else:
+                        continue
                     break
+            finally:
+                tokens.close()
+            rest = detok.flush()
+            if rest:
+                yield TokenText(text=rest, n_tokens=n)
         except (ValueError, RuntimeError) as e:
             raise GenerationFailed(self._generation_failure(e)) from e
-        finally:
-            if chunks is not None:
-                chunks.close()
         decode_s = last - first
         stats = GenerationStats(
             prompt_tokens=prompt_tokens,
@@ -203,8 +222,30 @@ class LocalEngine:
             ttft_s=(first or time.monotonic()) - started,
             decode_tps=(n - 1) / decode_s if n > 1 and decode_s > 0 else 0.0,
             total_s=time.monotonic() - started,
+            speculative=request.speculate,
+            decode_steps=counts.steps,
+            drafted=counts.drafted,
+            accepted=counts.accepted,
         )
         yield GenerationDone(finish_reason=finish, stats=stats)
+
+    @staticmethod
+    def _read_prompt(llm: llama_cpp.Llama, request: GenerationRequest) -> None:
+        """Encode the image and read the prompt through the chat handler, which renders the
+        model's chat template and feeds text and image chunks to llama.cpp. It does that before
+        it returns its (lazy) token stream, which is closed unread: the decode loop is ours."""
+        unread: Any = llm.create_chat_completion(
+            messages=chat_messages(request),  # type: ignore[arg-type]
+            stream=True, max_tokens=1)
+        unread.close()
+
+    def _prompt_text_tokens(self, llm: llama_cpp.Llama) -> list[int]:
+        """The prompt's tokens for drafting, each image replaced by one separator (llama-cpp-
+        python leaves stale ids at image positions)."""
+        ids = llm.input_ids[: llm.n_tokens].tolist()
+        for start, count in sorted(self._image_spans, reverse=True):
+            ids[start:start + count] = [SEPARATOR]
+        return ids
 
     def _generation_failure(self, e: Exception) -> str:
         msg = str(e)
@@ -215,6 +256,9 @@ class LocalEngine:
         return self._failure("finish the answer", e)
 
     def close(self) -> None:
+        if self._decoder is not None:
+            self._decoder.close()
+            self._decoder = None
         if self._llm is not None:
             self._llm.close()
             self._llm = None

@@ -52,8 +52,12 @@ class GenerationStats:
     completion_tokens: int = 0
     load_s: float = 0.0
     ttft_s: float = 0.0  # request start to first token, image encode and prefill included
-    decode_tps: float = 0.0
+    decode_tps: float = 0.0  # every token written counts, accepted drafts included
     total_s: float = 0.0
+    speculative: bool = False  # n-gram drafts were verified (or checked) while decoding
+    decode_steps: int = 0  # model passes after the prompt: one token each, or a verification
+    drafted: int = 0  # draft tokens verified
+    accepted: int = 0  # of which kept
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -46,6 +46,7 @@ class CloneJob:
     max_tokens: int = 8192
     temperature: float = 0.2
     seed: int | None = None
+    speculate: bool = True
     job_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     def request(self) -> GenerationRequest:
@@ -57,6 +58,7 @@ class CloneJob:
             max_tokens=self.max_tokens,
             temperature=self.temperature,
             seed=self.seed,
+            speculate=self.speculate,
         )
 
 

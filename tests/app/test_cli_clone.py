@@ -130,3 +130,20 @@ def test_help_documents_every_option(capsys: pytest.CaptureFixture[str]) -> None
     for flag in ("--model", "--mmproj", "--gpu-layers", "--ctx", "--max-tokens",
                  "--temperature", "--seed", "--image-tokens", "--force", "-o"):
         assert flag in text
+
+
+def test_speculation_writes_the_same_page_at_temperature_0(
+        tmp_path: Path, ui_png: Path, tiny_model: tuple[Path, Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    greedy = [*model_args(tiny_model), "--temperature", "0", "--max-tokens", "120"]
+    assert main(["clone", str(ui_png), "-o", str(tmp_path / "on.html"), *greedy]) == 0
+    assert "speculation kept" in capsys.readouterr().err
+    assert main(["clone", str(ui_png), "-o", str(tmp_path / "off.html"), *greedy,
+                 "--no-speculate"]) == 0
+    assert "speculation kept" not in capsys.readouterr().err
+    settings_path().parent.mkdir(parents=True, exist_ok=True)
+    settings_path().write_text("speculate = false\n")
+    assert main(["clone", str(ui_png), "-o", str(tmp_path / "set.html"), *greedy]) == 0
+    assert "speculation kept" not in capsys.readouterr().err
+    on, off, by_setting = ((tmp_path / f"{n}.html").read_text() for n in ("on", "off", "set"))
+    assert on == off == by_setting
