@@ -22,6 +22,7 @@ from app.outputs.files import check_writable, refuse_existing
 from app.progress import follow, summary
 from app.review.render import Renderer
 from app.review.review import REPORT_FILES, Review, review, write_report
+from app.review.textscores import TextScores
 from app.settings import Settings, data_dir, help_for, load_settings, settings_path
 from inference.errors import Cancelled, ShotCloneError
 
@@ -57,13 +58,29 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-speculate", dest="speculate", action="store_const", const=False,
                    help="decode one token per model pass, without n-gram speculation (it "
                         "writes the same page at temperature 0; default: on)")
+    g.add_argument("--no-text-hints", dest="text_hints", action="store_false",
+                   help="leave the screenshot's OCR text out of the prompt (it goes in, in "
+                        "reading order with rough positions, when OCR is installed)")
+
+
+def _add_endpoint_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("remote model", "use an OpenAI-compatible server instead of a "
+                             "local model; the API key comes from SHOTCLONE_API_KEY or "
+                             "OPENAI_API_KEY")
+    g.add_argument("--endpoint", action="append", metavar="URL",
+                   help="the server's API base, e.g. http://127.0.0.1:8080/v1; repeat it to "
+                        "spread a folder of images over several servers")
+    g.add_argument("--endpoint-model", metavar="NAME", help="the model to ask the server for")
+    g.add_argument("--timeout", type=float, default=300.0, metavar="S",
+                   help="longest wait for the server's next bytes (default: 300)")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     return load_settings().updated(
         model=args.model, mmproj=args.mmproj, gpu_layers=args.gpu_layers, n_ctx=args.n_ctx,
         image_tokens=args.image_tokens, n_threads=args.n_threads, max_tokens=args.max_tokens,
-        temperature=args.temperature, seed=args.seed, speculate=args.speculate)
+        temperature=args.temperature, seed=args.seed, speculate=args.speculate,
+        text_hints=None if args.text_hints else False)
 
 
 def _backends(args: argparse.Namespace, settings: Settings) -> list[BackendPlan]:
@@ -152,10 +169,58 @@ def _clone_folder(args: argparse.Namespace, settings: Settings, folder: Path) ->
     return max((o.error.exit_code for o in failed if o.error), default=1 if missing else 0)
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from app.outputs.bench import is_done, page_dir, record_error, write_bench_report
+    from app.progress import bench_bar
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise BadInput(f"{folder}: not a folder of screenshots.")
+    out = Path(args.output) if args.output else Path(folder.name + "-bench")
+    images = images_in(folder)
+    todo = [img for img in images if not is_done(out, img)]
+    settings = _settings(args)
+    targets = [Target(image=img, output=page_dir(out, img) / "page.html",
+                      report=page_dir(out, img), device_pixel_ratio=args.scale, overwrite=True,
+                      reference=img.with_suffix(".html") if img.with_suffix(".html").is_file()
+                      else None) for img in todo]
+    backends = _backends(args, settings) if todo else []
+    print(f"bench: {len(images)} screenshots in {folder}, {len(images) - len(todo)} already "
+          f"done; {len(todo)} to clone on {len(backends)} backend"
+          f"{'s' if len(backends) != 1 else ''} into {out}/", file=sys.stderr)
+    stopped = True
+    with bench_bar(len(todo)) as bar:
+        def on_outcome(o: Outcome) -> None:
+            if o.error is not None and not isinstance(o.error, Cancelled):
+                record_error(out, o.target.image, str(o.error))
+            elif o.result is not None and o.result.review_error is not None:
+                record_error(out, o.target.image, str(o.result.review_error))
+            bar(o.target.image.name, o.error is None)
+
+        try:
+            if todo:
+                run_batch(targets, backends, settings, lambda events: follow(events, quiet=True),
+                          with_report=True, on_outcome=on_outcome)
+            stopped = False
+        finally:
+            report = write_bench_report(out, images, stopped=stopped)
+    print(f"report in {report[-1]} (and {report[0].name}, {report[1].name})", file=sys.stderr)
+    print(report[-1])
+    return 0
+
+
+def _text_scores(t: TextScores | None) -> str:
+    return "" if t is None else (f"block {t.block:.3f}, text {t.text:.3f}, position "
+                                 f"{t.position:.3f}, colour {t.colour:.3f}, ")
+
+
 def _review_line(result: Review, report: Path | None) -> str:
     c, r = result.comparison, result.rendered
-    line = (f"similarity {c.similarity:.3f} (SSIM {c.ssim:.3f}, pixels differing "
-            f"{c.pixel_mismatch:.1%})")
+    line = (f"similarity {result.similarity:.3f} ({_text_scores(result.text)}visual "
+            f"{c.similarity:.3f}: SSIM {c.ssim:.3f}, pixels differing {c.pixel_mismatch:.1%})")
+    if result.reference is not None:
+        line += (f"; against the reference page's DOM {result.reference_similarity:.3f} "
+                 f"({_text_scores(result.reference)}visual {c.similarity:.3f})")
     contained = [f"{n} {what}" for n, what in (
         (len(r.blocked_requests), "requests blocked"), (r.dialogs_dismissed, "dialogs dismissed"),
         (r.popups_blocked, "pop-ups refused")) if n]
@@ -177,11 +242,17 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if not page.is_file():
         raise BadInput(f"{page}: no such file.")
     html = page.read_text(encoding="utf-8", errors="replace")
+    reference = None
+    if args.reference:
+        ref = Path(args.reference)
+        if not ref.is_file():
+            raise BadInput(f"{ref}: no such file.")
+        reference = ref.read_text(encoding="utf-8", errors="replace")
     if args.report:
         refuse_existing(Path(args.report), list(REPORT_FILES), overwrite=args.force)
         check_writable(Path(args.report) / REPORT_FILES[0])
     with Renderer() as renderer:
-        result = review(renderer, shot, html)
+        result = review(renderer, shot, html, reference_html=reference)
     if args.report:
         try:
             write_report(Path(args.report), result, overwrite=args.force)
@@ -310,15 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", metavar="DIR", help="also render the page, compare it with "
                    "IMAGE and write render.png, diff.png, side_by_side.png, scores.json to DIR")
     _add_model_options(p)
-    g = p.add_argument_group("remote model", "use an OpenAI-compatible server instead of a "
-                             "local model; the API key comes from SHOTCLONE_API_KEY or "
-                             "OPENAI_API_KEY")
-    g.add_argument("--endpoint", action="append", metavar="URL",
-                   help="the server's API base, e.g. http://127.0.0.1:8080/v1; repeat it to "
-                        "spread a folder of images over several servers")
-    g.add_argument("--endpoint-model", metavar="NAME", help="the model to ask the server for")
-    g.add_argument("--timeout", type=float, default=300.0, metavar="S",
-                   help="longest wait for the server's next bytes (default: 300)")
+    _add_endpoint_options(p)
     p.set_defaults(run=cmd_clone)
 
     p = sub.add_parser("diff", help="render a page and compare it with a screenshot",
@@ -333,7 +396,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace a report already in DIR")
     p.add_argument("--scale", type=float, metavar="DPR",
                    help="device pixel ratio of the screenshot (default: from the file, else 1)")
+    p.add_argument("--reference", metavar="REF.html",
+                   help="the page IMAGE was taken of: also score from both pages' DOMs, as "
+                        "Design2Code's HTML-based metric does")
     p.set_defaults(run=cmd_diff)
+
+    p = sub.add_parser("bench", help="clone a folder of screenshots and score every page",
+                       description="Clone every screenshot in FOLDER (with PAGE.html beside "
+                                   "PAGE.png, the HTML-based scores too) and write each page's "
+                                   "scores, tokens, time to first token, tok/s and time to "
+                                   "bench.csv and bench.json, and report.html (original, clone "
+                                   "and differences per page, the means on top). Pages already "
+                                   "done are skipped: run it again to resume.")
+    p.add_argument("folder", metavar="FOLDER", help="the screenshots")
+    p.add_argument("-o", "--output", metavar="DIR",
+                   help="where to write the results (default: FOLDER-bench, here)")
+    p.add_argument("--scale", type=float, metavar="DPR",
+                   help="device pixel ratio of the screenshots (default: from each file, "
+                        "else 1)")
+    _add_model_options(p)
+    _add_endpoint_options(p)
+    p.set_defaults(run=cmd_bench)
 
     p = sub.add_parser("doctor", help="say what this machine really has",
                        description="llama.cpp's build and GPU support, GPUs and free memory, "

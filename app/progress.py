@@ -107,3 +107,36 @@ def download_bar(stream: TextIO | None = None) -> Iterator[Callable[[Any], None]
     finally:
         if live:
             out.write("\n")
+
+
+@contextlib.contextmanager
+def bench_bar(total: int, stream: TextIO | None = None) -> Iterator[Callable[[str, bool], None]]:
+    """A progress bar for many pages: a line per page, and on a terminal a bar with the pages
+    done, failures and the time left (from the mean time per page so far)."""
+    out = stream or sys.stderr
+    started, done, failed = time.monotonic(), 0, 0
+
+    def page(name: str, ok: bool) -> None:
+        nonlocal done, failed
+        done += 1
+        failed += not ok
+        elapsed = time.monotonic() - started
+        left = elapsed / done * (total - done)
+        width = 24
+        filled = round(width * done / max(1, total))
+        bar = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        status = f"{bar}  {name}{'' if ok else ' failed'}  {_duration(left)} left" \
+            f"{f', {failed} failed' if failed else ''}"
+        out.write(("\r" if out.isatty() else "") + status + ("" if out.isatty() else "\n"))
+        out.flush()
+
+    try:
+        yield page
+    finally:
+        if out.isatty() and done:
+            out.write("\n")
+
+
+def _duration(seconds: float) -> str:
+    m, s = divmod(round(seconds), 60)
+    return f"{m} min {s:02d} s" if m else f"{s} s"

@@ -65,6 +65,8 @@ class Settings:
     n_threads: int | None = _setting(None, Spec(int, "CPU threads", 1, 1024, unset=0))
     max_tokens: int = _setting(8192, Spec(int, "longest answer in tokens", 1, 131072))
     temperature: float = _setting(0.2, Spec(float, "sampling temperature", 0.0, 2.0))
+    text_hints: bool = _setting(True, Spec(bool, "put the screenshot's text, read by OCR, "
+                                           "into the prompt (when OCR is installed)"))
     seed: int | None = _setting(None, Spec(int, "sampling seed, for repeatable output", 0,
                                            2**31 - 1, unset=-1))
     speculate: bool = _setting(True, Spec(bool, "n-gram speculative decoding: faster, and "

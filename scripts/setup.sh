@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up ShotClone in ./.venv on a fresh machine:
-#   1. system packages it needs (a Chromium to render with; Xvfb and X libraries for the GUI
+#   1. system packages it needs (a Chromium to render with, the libraries OCR loads; Xvfb and X libraries for the GUI
 #      tests with --dev), through apt where there is one;
 #   2. llama-cpp-python built for this machine's GPU (CUDA, Metal or Vulkan), else for the CPU;
 #   3. ShotClone itself (editable), with the test tools when --dev is given.
@@ -17,6 +17,8 @@ if command -v apt-get >/dev/null 2>&1; then
   need=()
   command -v chromium >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 \
     || need+=(chromium)
+  # OCR: OpenCV loads GLib
+  ldconfig -p 2>/dev/null | grep -q 'libgthread-2\.0\.so\.0' || need+=(libglib2.0-0)
   if [ "$dev" = 1 ]; then
     for pkg in xvfb xdotool libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 \
                libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-randr0 libegl1 \
@@ -76,4 +78,6 @@ extra=""
 [ "$dev" = 1 ] && extra="[dev]"
 say "installing shotclone$extra"
 "${pip[@]}" install -c scripts/constraints.txt -e ".$extra"
+# RapidOCR without its opencv-python (pyproject.toml lists its other needs, OpenCV headless)
+"${pip[@]}" install -c scripts/constraints.txt --no-deps rapidocr_onnxruntime
 say "ready: .venv/bin/shotclone"

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 [ -x .venv-headless/bin/python ] || "${PYTHON:-python3}" -m venv .venv-headless
 pip=(.venv-headless/bin/python -m pip --disable-pip-version-check -q)
 "${pip[@]}" install -c scripts/constraints.txt -e ".[dev]"
+"${pip[@]}" install -c scripts/constraints.txt --no-deps rapidocr_onnxruntime  # as setup.sh
 "${pip[@]}" uninstall -y PySide6-Essentials shiboken6 pytest-qt
 .venv-headless/bin/python -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('PySide6') is not None)"
 exec .venv-headless/bin/python -m pytest --ignore=tests/ui "$@"

@@ -7,7 +7,7 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from app.errors import BadInput, OutputFailed
@@ -38,6 +38,7 @@ class Target:
     report: Path | None = None
     device_pixel_ratio: float | None = None  # None: from the file, else 1
     overwrite: bool = False
+    reference: Path | None = None  # the page the image was taken of, for HTML-based scores
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +81,9 @@ def clone_to_files(target: Target, backend: Backend, settings: Settings, follow:
     check_target(target)
     shot = load_screenshot(target.image, device_pixel_ratio=target.device_pixel_ratio)
     job = job_for(settings, shot)
+    if target.reference is not None:
+        job = replace(job, reference_html=target.reference.read_text(encoding="utf-8",
+                                                                     errors="replace"))
     result = follow(run_clone(job, backend, cancel, renderer=renderer))
     writing = target.output
     try:

@@ -22,7 +22,8 @@ from app.job.events import (
     TokenChunk,
 )
 from app.page.html import clean_model_output
-from app.review.review import PageRenderer, judge, render_page
+from app.review.review import PageRenderer, judge, original_blocks, page_blocks, render_page
+from app.review.textblocks import TextBlock
 from inference.backend import Backend
 from inference.cancel import CancelToken
 from inference.config import GenerationRequest
@@ -47,19 +48,42 @@ class CloneJob:
     temperature: float = 0.2
     seed: int | None = None
     speculate: bool = True
+    text_hints: bool = True  # the screenshot's OCR text in the prompt (when OCR is installed)
+    text_scores: bool = True  # score the render's text blocks too (when OCR is installed)
+    reference_html: str | None = None  # the page the screenshot was taken of (a benchmark pair)
     job_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     def request(self) -> GenerationRequest:
         shot = self.screenshot
+        prompt = load_prompt("clone", width=shot.css_width, height=shot.css_height)
+        blocks = original_blocks(shot) if self.text_hints else None
+        if blocks:
+            prompt += "\n\n" + text_hints(blocks, shot.device_pixel_ratio)
         return GenerationRequest(
             system=load_prompt("system"),
-            prompt=load_prompt("clone", width=shot.css_width, height=shot.css_height),
+            prompt=prompt,
             image_png=shot.png,
             max_tokens=self.max_tokens,
             temperature=self.temperature,
             seed=self.seed,
             speculate=self.speculate,
         )
+
+
+def text_hints(blocks: list[TextBlock], device_pixel_ratio: float = 1.0,
+               limit: int = 4000) -> str:
+    """The prompt's paragraph of OCR'd strings in reading order with their rough position
+    (Design2Code found exact text lifts weaker models most); cut at ``limit`` characters so a
+    page of small print cannot crowd out the answer."""
+    lines, size = [], 0
+    for b in sorted(blocks, key=lambda b: (round(b.box[1] / 8), b.box[0])):
+        x, y = (round(v / device_pixel_ratio) for v in b.box[:2])
+        line = f"- ({x}, {y}) {b.text}"
+        size += len(line) + 1
+        if size > limit:
+            break
+        lines.append(line)
+    return load_prompt("text_hints", lines="\n".join(lines))
 
 
 def run_clone(job: CloneJob, backend: Backend, cancel: CancelToken | None = None,
@@ -129,9 +153,14 @@ def _review(job: CloneJob, renderer: PageRenderer, result: CloneResult) -> Itera
     jid = job.job_id
     yield StageStarted(job_id=jid, stage="render")
     try:
-        rendered = render_page(renderer, job.screenshot, result.html.html)
+        shot = job.screenshot
+        blocks = original_blocks(shot) if job.text_scores else None
+        reference = None if job.reference_html is None else page_blocks(
+            render_page(renderer, shot, job.reference_html, text=True), shot.device_pixel_ratio)
+        rendered = render_page(renderer, shot, result.html.html,
+                               text=blocks is not None or reference is not None)
         yield StageStarted(job_id=jid, stage="compare")
-        judged = judge(job.screenshot, rendered)
+        judged = judge(shot, rendered, blocks=blocks, reference=reference)
         _ = judged.heatmap  # every caller shows or writes it: computed here, once
     except ShotCloneError as e:
         result = replace(result, review_error=e)

@@ -101,7 +101,7 @@ def backend_for(settings: Settings) -> BackendPlan:
 def job_for(settings: Settings, screenshot: Screenshot) -> CloneJob:
     return CloneJob(screenshot=screenshot, max_tokens=settings.max_tokens,
                     temperature=settings.temperature, seed=settings.seed,
-                    speculate=settings.speculate)
+                    speculate=settings.speculate, text_hints=settings.text_hints)
 
 
 class BackendKeeper:

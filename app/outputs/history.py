@@ -85,10 +85,12 @@ class HistoryEntry:
 
     def save_review(self, review: Review) -> None:
         """Keep the render, the pictures and the scores of the page (final or edited)."""
-        from app.review.review import write_report
+        from app.review.review import original_blocks, write_report
 
         write_report(self.folder, review)
-        self._update(similarity=review.comparison.similarity)
+        if review.text is not None:  # its OCR, kept beside it: a reopened run is not read again
+            original_blocks(self.screenshot(), self.folder)
+        self._update(similarity=review.similarity)
 
     def save_page(self, html: str) -> None:
         """The user's edit of the page replaces the generated one."""

@@ -112,6 +112,8 @@ class Rendered:
 
     png: bytes
     rgb: np.ndarray = field(repr=False, compare=False)  # the same picture, decoded
+    read: Any = None  # what the caller's ``read`` script returned (JSON values)
+    read_error: str | None = None  # why that script failed, if it did
     width: int
     height: int
     page_height: int  # the page's own full height, in physical pixels
@@ -291,9 +293,12 @@ class Renderer:
         elif refused := _POLICY_REFUSED.search(text):
             self._watch.blocked.append(refused.group(1))
 
-    def render(self, html: str, width: int, height: int,
-               device_pixel_ratio: float = 1.0) -> Rendered:
-        """Render ``html`` to a PNG of exactly ``width`` x ``height`` physical pixels."""
+    def render(self, html: str, width: int, height: int, device_pixel_ratio: float = 1.0,
+               *, read: str | None = None) -> Rendered:
+        """Render ``html`` to a PNG of exactly ``width`` x ``height`` physical pixels.
+
+        ``read`` is a JavaScript function expression run in the page right after the picture
+        (a DOM read); what it returns is ``Rendered.read``, or why it failed ``read_error``."""
         from playwright.sync_api import Error
 
         started = time.monotonic()
@@ -341,9 +346,11 @@ class Renderer:
             fitted.save(out, "PNG", compress_level=1)
             shot = out.getvalue()
         popups = self._watch.popups + self._after_load(vw, vh, device_pixel_ratio, killed)
+        after = self._read(vw, vh, device_pixel_ratio, not killed, read)
         blocked = tuple(dict.fromkeys(  # each address once, however often the page tried it
             u for u in self._watch.blocked if not u.startswith(("data:", "blob:"))))
         return Rendered(png=shot, rgb=np.asarray(fitted), width=width, height=height,
+                        read=after.get("read"), read_error=after.get("error"),
                         page_height=round(page_css_height * device_pixel_ratio),
                         full_page=full_page, blocked_requests=blocked,
                         dialogs_dismissed=self._watch.dialogs, popups_blocked=popups,
@@ -374,6 +381,19 @@ class Renderer:
         seen = page.evaluate(_AFTER_LOAD)
         self._watch.blocked.extend(str(u) for u in seen["hinted"])
         return int(seen["popups"])
+
+    def _read(self, vw: int, vh: int, dpr: float, scripts: bool,
+              read: str | None) -> dict[str, Any]:
+        """The caller's read of the page just pictured (its DOM as drawn)."""
+        from playwright.sync_api import Error
+
+        page = self._pages.get((vw, vh, dpr, scripts))
+        if read is None or page is None:
+            return {}
+        try:
+            return {"read": page.evaluate(read)}
+        except Error as e:  # the page broke what the read relies on: the picture still stands
+            return {"error": str(e).splitlines()[0]}
 
     def _forget_page(self, vw: int, vh: int, dpr: float, scripts: bool) -> None:
         page = self._pages.pop((vw, vh, dpr, scripts), None)

@@ -23,13 +23,28 @@ if TYPE_CHECKING:
     from app.review.review import Review
 
 SCORE_HELP = (
-    "<b>Similarity</b> (0–1, 1 = identical) sums up how close the clone's render is to the "
-    "screenshot: the mean of its structure (SSIM), the share of pixels that match and the "
-    "share of the screenshot's content that matches.<br>Above 0.9: a close clone; 0.7–0.9: "
-    "right layout, details differ; below 0.5: a different page.<br><br>"
-    "<b>SSIM</b>: structural similarity. <b>Pixels differing</b>: share of pixels whose colour "
-    "visibly differs (anti-aliasing ignored)."
+    "<b>Similarity</b> (0–1, 1 = identical) is the mean of five scores, as Design2Code "
+    "scores a clone: the screenshot's text (read by OCR) matched with the clone's, then "
+    "<b>block</b> (how much of the text is there at all), <b>text</b> (how alike the words "
+    "are), <b>position</b> and <b>colour</b> of the matched text, and <b>visual</b> (the "
+    "pictures' structure and pixels).<br>Above 0.9: a close clone; below 0.5: a different "
+    "page. The Differences tab outlines the screenshot's text the clone lacks (orange) or "
+    "words differently (violet)."
 )
+
+
+def score_details(review: Review) -> str:
+    """Every sub-score, as the first lines of the badge's tooltip."""
+    c = review.comparison
+    rows = [("similarity", review.similarity)]
+    if review.text is not None:
+        t = review.text
+        rows += [("block", t.block), ("text", t.text), ("position", t.position),
+                 ("colour", t.colour)]
+    rows += [("visual", c.similarity), ("SSIM", c.ssim), ("pixels differing", c.pixel_mismatch)]
+    table = "".join(f"<tr><td>{name}</td><td align='right'>{value:.3f}</td></tr>"
+                    for name, value in rows)
+    return f"<table>{table}</table><br>"
 
 
 def _qimage(rgb: object) -> QImage:
@@ -49,6 +64,7 @@ class ScoreBadge(QLabel):
 
     def clear_score(self) -> None:
         self.setText("no score yet")
+        self.setToolTip(SCORE_HELP)
         self.setProperty("level", "none")
         self._restyle()
 
@@ -138,7 +154,8 @@ class ComparePane(QWidget):
         self.show_render(review.rendered.rgb)
         comparison = review.comparison
         self.heatmap.set_picture(_qimage(review.heatmap))  # computed once, off the UI thread
-        self.badge.set_score(comparison.similarity, comparison.ssim, comparison.pixel_mismatch)
+        self.badge.set_score(review.similarity, comparison.ssim, comparison.pixel_mismatch)
+        self.badge.setToolTip(score_details(review) + SCORE_HELP)
 
     def _blend(self) -> None:
         self.overlay.set_overlay(self._clone_picture, self.slider.value() / 100)

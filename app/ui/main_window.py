@@ -286,8 +286,9 @@ class MainWindow(QMainWindow):
         if self.shot is not None:
             if compare:
                 self._set_phase(STAGE_TEXT["render"])
-            self._renders.request(RenderRequest(html=html, screenshot=self.shot,
-                                                compare=compare, tag=tag, repair=repair))
+            self._renders.request(RenderRequest(
+                html=html, screenshot=self.shot, compare=compare, tag=tag, repair=repair,
+                cache_dir=self.entry.folder if self.entry is not None else None))
 
     def on_rendered(self, request: RenderRequest, outcome: Review | Rendered | None) -> None:
         if request.screenshot is not self.shot or outcome is None:
@@ -304,7 +305,7 @@ class MainWindow(QMainWindow):
     def _show_review(self, review: Review, took: str = "") -> None:
         self.review = review
         self.compare.show_review(review)
-        self._set_phase(f"Done{took}: similarity {review.comparison.similarity:.2f}. Edit the "
+        self._set_phase(f"Done{took}: similarity {review.similarity:.2f}. Edit the "
                         "HTML to refine it, or export it (Ctrl+S).", busy=False)
         self.status.stop_clock()
         self._update_actions()

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -29,6 +30,7 @@ class RenderRequest:
     compare: bool  # False: a live preview, the picture alone
     tag: str = ""  # what asked for it ("preview", "edit", "reopen"), handed back with the result
     repair: bool = False  # a model's partial answer: extract and close it first
+    cache_dir: Path | None = None  # where the screenshot's OCR is kept: its history folder
 
 
 def _serve(request: RenderRequest, renderer: Renderer) -> Review | Rendered | None:
@@ -42,7 +44,7 @@ def _serve(request: RenderRequest, renderer: Renderer) -> Review | Rendered | No
         html = cleaned.html
     if not request.compare:
         return render_page(renderer, request.screenshot, html)
-    judged = review(renderer, request.screenshot, html)
+    judged = review(renderer, request.screenshot, html, cache_dir=request.cache_dir)
     _ = judged.heatmap  # computed here, off the UI thread, once
     return judged
 
@@ -88,10 +90,11 @@ class RenderService(QObject):
         self._inbox.put((fn, future))
         return future
 
-    def render(self, html: str, width: int, height: int,
-               device_pixel_ratio: float = 1.0) -> Rendered:
+    def render(self, html: str, width: int, height: int, device_pixel_ratio: float = 1.0,
+               *, read: str | None = None) -> Rendered:
         """The pipeline's renderer: blocks the calling (job) thread until the page is in."""
-        return self.call(lambda r: r.render(html, width, height, device_pixel_ratio)).result()
+        return self.call(lambda r: r.render(html, width, height, device_pixel_ratio,
+                                            read=read)).result()
 
     def request(self, request: RenderRequest) -> None:
         if self._busy:

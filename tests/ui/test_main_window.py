@@ -14,6 +14,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
+from app.review.ocr import OCR_FILE, ocr_available
 from app.settings import Settings, load_settings
 from app.ui.main_window import MainWindow
 from app.ui.settings_dialog import SettingsDialog
@@ -70,7 +71,10 @@ def test_drop_a_png_generate_and_compare(make_main_window: Make, qtbot: object,
     for view in (w.compare.preview, w.compare.clone, w.compare.heatmap, w.compare.original):
         assert view.has_picture()
     assert w.compare.badge.text().startswith("similarity 0.")
-    assert "similarity" in w.compare.badge.toolTip().lower()
+    tip = w.compare.badge.toolTip()
+    assert "similarity" in tip.lower() and "visual" in tip and "SSIM" in tip
+    if ocr_available():  # every sub-score in the tooltip
+        assert all(name in tip for name in ("block", "text", "position", "colour"))
     entry = w.history.entries()[0]
     assert entry.meta["status"] == "done" and entry.meta["stats"]["completion_tokens"] == 200
     qtbot.waitUntil(lambda: (entry.folder / "scores.json").is_file())  # saved off the UI thread  # type: ignore[attr-defined]
@@ -78,6 +82,8 @@ def test_drop_a_png_generate_and_compare(make_main_window: Make, qtbot: object,
                  "scores.json"):
         assert (entry.folder / name).is_file(), name
     assert json.loads((entry.folder / "scores.json").read_text())["similarity"] < 0.6
+    if ocr_available():  # the screenshot's OCR kept with the run: reopening it reads no pixels
+        qtbot.waitUntil(lambda: (entry.folder / OCR_FILE).is_file())  # type: ignore[attr-defined]
     assert "ready" in w.model_status.text() and "CPU" in w.model_status.text()
 
 
