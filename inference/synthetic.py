@@ -49,10 +49,20 @@ class Gemma4Shape:
     pos_table: int = 1120  # most patches per image side the position tables cover
     f16: bool = False
     vocab_size: int = 0  # pad the vocabulary to this size with unused tokens (real: 262144)
+    # Gemma 4's full-attention layers may have their own head size and KV heads (its published
+    # GGUFs: 512 and 2, against 256 and 8 in the sliding-window layers); 0: as the others.
+    head_dim_full: int = 0
+    n_head_kv_full: int = 0
 
     @property
     def swa_pattern(self) -> list[bool]:
         return [(i + 1) % self.swa_every != 0 for i in range(self.n_layer)]
+
+    def attention(self, layer: int) -> tuple[int, int]:
+        """(head size, KV heads) of one layer."""
+        if self.swa_pattern[layer]:
+            return self.head_dim, self.n_head_kv
+        return self.head_dim_full or self.head_dim, self.n_head_kv_full or self.n_head_kv
 
 
 TINY = Gemma4Shape()
@@ -94,15 +104,21 @@ def _text_header(path: Path, shape: Gemma4Shape, tokens: list[str], types: list[
     w.add_uint32(f"{arch}.block_count", shape.n_layer)
     w.add_uint32(f"{arch}.feed_forward_length", shape.n_ff)
     w.add_uint32(f"{arch}.attention.head_count", shape.n_head)
-    w.add_uint32(f"{arch}.attention.head_count_kv", shape.n_head_kv)
-    for kind in ("key_length", "value_length", "key_length_swa", "value_length_swa"):
-        w.add_uint32(f"{arch}.attention.{kind}", shape.head_dim)
+    kv_heads = [shape.attention(i)[1] for i in range(shape.n_layer)]
+    if len(set(kv_heads)) == 1:
+        w.add_uint32(f"{arch}.attention.head_count_kv", shape.n_head_kv)
+    else:
+        w.add_array(f"{arch}.attention.head_count_kv", kv_heads)
+    full = shape.head_dim_full or shape.head_dim
+    for kind in ("key_length", "value_length"):
+        w.add_uint32(f"{arch}.attention.{kind}", full)
+        w.add_uint32(f"{arch}.attention.{kind}_swa", shape.head_dim)
     w.add_uint32(f"{arch}.attention.sliding_window", shape.sliding_window)
     w.add_array(f"{arch}.attention.sliding_window_pattern", shape.swa_pattern)
     w.add_float32(f"{arch}.attention.layer_norm_rms_epsilon", 1e-6)
     w.add_uint32(f"{arch}.embedding_length_per_layer_input", 0)
     w.add_uint32(f"{arch}.attention.shared_kv_layers", 0)
-    w.add_uint32(f"{arch}.rope.dimension_count", shape.head_dim)
+    w.add_uint32(f"{arch}.rope.dimension_count", full)
     w.add_uint32(f"{arch}.rope.dimension_count_swa", shape.head_dim)
     w.add_float32(f"{arch}.rope.freq_base", 1_000_000.0)
     w.add_float32(f"{arch}.rope.freq_base_swa", 10_000.0)
@@ -146,18 +162,20 @@ def write_text_model(path: Path, shape: Gemma4Shape = TINY, seed: int = 0, *,
     out[[i for i, t in enumerate(types) if t == TokenType.UNUSED]] = 0.0
     w.add_tensor("output.weight", out.astype(np.float16) if f16 else out)
     w.add_tensor("output_norm.weight", np.ones(shape.n_embd, np.float32))
-    w.add_tensor("rope_freqs.weight", np.ones(shape.head_dim // 2, np.float32))
-    q, kv = shape.head_dim * shape.n_head, shape.head_dim * shape.n_head_kv
+    w.add_tensor("rope_freqs.weight",
+                 np.ones((shape.head_dim_full or shape.head_dim) // 2, np.float32))
     ones = np.ones(shape.n_embd, np.float32)
     for i in range(shape.n_layer):
         b = f"blk.{i}."
+        hd, kv_heads = shape.attention(i)
+        q, kv = hd * shape.n_head, hd * kv_heads
         w.add_tensor(b + "attn_norm.weight", ones)
         w.add_tensor(b + "attn_q.weight", _weights(rng, (q, shape.n_embd), f16))
         w.add_tensor(b + "attn_k.weight", _weights(rng, (kv, shape.n_embd), f16))
         w.add_tensor(b + "attn_v.weight", _weights(rng, (kv, shape.n_embd), f16))
         w.add_tensor(b + "attn_output.weight", _weights(rng, (shape.n_embd, q), f16))
-        w.add_tensor(b + "attn_q_norm.weight", np.ones(shape.head_dim, np.float32))
-        w.add_tensor(b + "attn_k_norm.weight", np.ones(shape.head_dim, np.float32))
+        w.add_tensor(b + "attn_q_norm.weight", np.ones(hd, np.float32))
+        w.add_tensor(b + "attn_k_norm.weight", np.ones(hd, np.float32))
         w.add_tensor(b + "post_attention_norm.weight", ones)
         w.add_tensor(b + "ffn_norm.weight", ones)
         w.add_tensor(b + "ffn_gate.weight", _weights(rng, (shape.n_ff, shape.n_embd), f16))
@@ -277,12 +295,14 @@ def _more_bits(i: int, n: int) -> bool:
 def gemma4_tensors(shape: Gemma4Shape) -> list[tuple[str, tuple[int, ...], GGMLQuantizationType]]:
     """(name, ggml ne, type) of every tensor of a Q4_K_M Gemma 4 text model, in file order."""
     q4, q6, f32 = GGMLQuantizationType.Q4_K, GGMLQuantizationType.Q6_K, GGMLQuantizationType.F32
-    e, hd = shape.n_embd, shape.head_dim
-    q, kv = hd * shape.n_head, hd * shape.n_head_kv
+    e = shape.n_embd
     out = [("token_embd.weight", (e, shape.vocab_size), q6),  # tied output: Q6_K
-           ("output_norm.weight", (e,), f32), ("rope_freqs.weight", (hd // 2,), f32)]
+           ("output_norm.weight", (e,), f32),
+           ("rope_freqs.weight", ((shape.head_dim_full or shape.head_dim) // 2,), f32)]
     for i in range(shape.n_layer):
         more = _more_bits(i, shape.n_layer)
+        hd, kv_heads = shape.attention(i)
+        q, kv = hd * shape.n_head, hd * kv_heads
         out += [(f"blk.{i}.{name}", ne, t) for name, ne, t in [
             ("attn_norm.weight", (e,), f32), ("attn_q.weight", (e, q), q4),
             ("attn_k.weight", (e, kv), q4), ("attn_v.weight", (e, kv), q6 if more else q4),
