@@ -36,6 +36,9 @@ SHAPES = {
                                n_ff=4096, f16=True, sliding_window=1024, swa_every=3),
     "vocab-32k": Gemma4Shape(n_embd=256, n_layer=4, n_head=4, n_head_kv=2, head_dim=64,
                              n_ff=1024, vocab_size=32000),
+    "gemma4-full-layers": Gemma4Shape(n_embd=512, n_layer=6, n_head=8, n_head_kv=4,
+                                      head_dim=64, head_dim_full=128, n_head_kv_full=1,
+                                      n_ff=2048, swa_every=3),
 }
 CONTEXTS = (4096, 16384)
 

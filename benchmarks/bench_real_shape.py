@@ -1,4 +1,4 @@
-"""ShotClone at Gemma 4 12B's real shape (inference/synthetic.py's 7.3 GB sparse Q4_K_M pair
+"""ShotClone at Gemma 4 12B's real shape (inference/synthetic.py's 7.4 GB sparse Q4_K_M pair
 with the 262,144-token vocabulary), on this machine's CPU:
 
 1. start-up before loading: `shotclone doctor`, `models list` and `clone --gpu-layers auto`
@@ -174,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ctx", type=int, default=4096, help="context for the answer")
     parser.add_argument("--tokens", type=int, default=8, help="tokens to generate")
     parser.add_argument("--random", action="store_true",
-                        help="real random Q4_K data instead of a sparse hole (writes 7.3 GB)")
+                        help="real random Q4_K data instead of a sparse hole (writes 7.4 GB)")
     parser.add_argument("--skip-answer", action="store_true", help="only start-up and headers")
     parser.add_argument("--skip-gguf-reader", action="store_true",
                         help="do not time GGUFReader (~20 s) as the headers' reference")

@@ -13,7 +13,7 @@
 #
 # --cpu   no CUDA: the interpreter's own llama-cpp-python, everything on the CPU
 # --build with --cpu: still build the carried archive (for the CPU) to check that step
-# --small a small model with the real 262,144-token vocabulary instead of the 7.3 GB one
+# --small a small model with the real 262,144-token vocabulary instead of the 7.4 GB one
 # --tokens=N, --rounds=N   passed to bench_decode (default 128 and 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."

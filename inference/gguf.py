@@ -52,7 +52,8 @@ class GGUFInfo:
     embedding_length: int | None = None
     context_length: int | None = None
     head_count: int | None = None
-    head_count_kv: int | None = None
+    head_count_kv: int | None = None  # the most of any layer
+    kv_heads: tuple[int, ...] = ()  # per layer (Gemma 4 gives full-attention layers fewer)
     key_length: int | None = None
     value_length: int | None = None
     key_length_swa: int | None = None
@@ -269,6 +270,9 @@ def _read(path: Path, stat: os.stat_result) -> GGUFInfo:
     n_layer = key("block_count") or 0
     layer_bytes, output_bytes, other_bytes = _tensor_split(header.tensors, n_layer)
     pattern = values.get(f"{arch}.attention.sliding_window_pattern", ())
+    kv_heads = values.get(f"{arch}.attention.head_count_kv")
+    if isinstance(kv_heads, int):
+        kv_heads = (kv_heads,) * n_layer
     return GGUFInfo(
         path=path,
         size_bytes=size,
@@ -282,7 +286,8 @@ def _read(path: Path, stat: os.stat_result) -> GGUFInfo:
         embedding_length=key("embedding_length"),
         context_length=key("context_length"),
         head_count=key("attention.head_count"),
-        head_count_kv=key("attention.head_count_kv"),
+        head_count_kv=max(kv_heads) if kv_heads else None,
+        kv_heads=tuple(kv_heads or ()),
         key_length=key("attention.key_length"),
         value_length=key("attention.value_length"),
         key_length_swa=key("attention.key_length_swa"),

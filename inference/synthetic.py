@@ -49,10 +49,20 @@ class Gemma4Shape:
     pos_table: int = 1120  # most patches per image side the position tables cover
     f16: bool = False
     vocab_size: int = 0  # pad the vocabulary to this size with unused tokens (real: 262144)
+    # Gemma 4's full-attention layers may have their own head size and KV heads (its published
+    # GGUFs: 512 and 2, against 256 and 8 in the sliding-window layers); 0: as the others.
+    head_dim_full: int = 0
+    n_head_kv_full: int = 0
 
     @property
     def swa_pattern(self) -> list[bool]:
         return [(i + 1) % self.swa_every != 0 for i in range(self.n_layer)]
+
+    def attention(self, layer: int) -> tuple[int, int]:
+        """(head size, KV heads) of one layer."""
+        if self.swa_pattern[layer]:
+            return self.head_dim, self.n_head_kv
+        return self.head_dim_full or self.head_dim, self.n_head_kv_full or self.n_head_kv
 
 
 TINY = Gemma4Shape()
@@ -94,15 +104,21 @@ def _text_header(path: Path, shape: Gemma4Shape, tokens: list[str], types: list[
     w.add_uint32(f"{arch}.block_count", shape.n_layer)
     w.add_uint32(f"{arch}.feed_forward_length", shape.n_ff)
     w.add_uint32(f"{arch}.attention.head_count", shape.n_head)
-    w.add_uint32(f"{arch}.attention.head_count_kv", shape.n_head_kv)
-    for kind in ("key_length", "value_length", "key_length_swa", "value_length_swa"):
-        w.add_uint32(f"{arch}.attention.{kind}", shape.head_dim)
+    kv_heads = [shape.attention(i)[1] for i in range(shape.n_layer)]
+    if len(set(kv_heads)) == 1:
+        w.add_uint32(f"{arch}.attention.head_count_kv", shape.n_head_kv)
+    else:
+        w.add_array(f"{arch}.attention.head_count_kv", kv_heads)
+    full = shape.head_dim_full or shape.head_dim
+    for kind in ("key_length", "value_length"):
+        w.add_uint32(f"{arch}.attention.{kind}", full)
+        w.add_uint32(f"{arch}.attention.{kind}_swa", shape.head_dim)
     w.add_uint32(f"{arch}.attention.sliding_window", shape.sliding_window)
     w.add_array(f"{arch}.attention.sliding_window_pattern", shape.swa_pattern)
     w.add_float32(f"{arch}.attention.layer_norm_rms_epsilon", 1e-6)
     w.add_uint32(f"{arch}.embedding_length_per_layer_input", 0)
     w.add_uint32(f"{arch}.attention.shared_kv_layers", 0)
-    w.add_uint32(f"{arch}.rope.dimension_count", shape.head_dim)
+    w.add_uint32(f"{arch}.rope.dimension_count", full)
     w.add_uint32(f"{arch}.rope.dimension_count_swa", shape.head_dim)
     w.add_float32(f"{arch}.rope.freq_base", 1_000_000.0)
     w.add_float32(f"{arch}.rope.freq_base_swa", 10_000.0)
@@ -146,18 +162,20 @@ def write_text_model(path: Path, shape: Gemma4Shape = TINY, seed: int = 0, *,
     out[[i for i, t in enumerate(types) if t == TokenType.UNUSED]] = 0.0
     w.add_tensor("output.weight", out.astype(np.float16) if f16 else out)
     w.add_tensor("output_norm.weight", np.ones(shape.n_embd, np.float32))
-    w.add_tensor("rope_freqs.weight", np.ones(shape.head_dim // 2, np.float32))
-    q, kv = shape.head_dim * shape.n_head, shape.head_dim * shape.n_head_kv
+    w.add_tensor("rope_freqs.weight",
+                 np.ones((shape.head_dim_full or shape.head_dim) // 2, np.float32))
     ones = np.ones(shape.n_embd, np.float32)
     for i in range(shape.n_layer):
         b = f"blk.{i}."
+        hd, kv_heads = shape.attention(i)
+        q, kv = hd * shape.n_head, hd * kv_heads
         w.add_tensor(b + "attn_norm.weight", ones)
         w.add_tensor(b + "attn_q.weight", _weights(rng, (q, shape.n_embd), f16))
         w.add_tensor(b + "attn_k.weight", _weights(rng, (kv, shape.n_embd), f16))
         w.add_tensor(b + "attn_v.weight", _weights(rng, (kv, shape.n_embd), f16))
         w.add_tensor(b + "attn_output.weight", _weights(rng, (shape.n_embd, q), f16))
-        w.add_tensor(b + "attn_q_norm.weight", np.ones(shape.head_dim, np.float32))
-        w.add_tensor(b + "attn_k_norm.weight", np.ones(shape.head_dim, np.float32))
+        w.add_tensor(b + "attn_q_norm.weight", np.ones(hd, np.float32))
+        w.add_tensor(b + "attn_k_norm.weight", np.ones(hd, np.float32))
         w.add_tensor(b + "post_attention_norm.weight", ones)
         w.add_tensor(b + "ffn_norm.weight", ones)
         w.add_tensor(b + "ffn_gate.weight", _weights(rng, (shape.n_ff, shape.n_embd), f16))
@@ -222,50 +240,66 @@ def write_pair(folder: Path, shape: Gemma4Shape = TINY, seed: int = 0) -> tuple[
 
 # --- The real-shaped pair: Gemma 4 12B QAT Q4_K_M, at its real size ---------------------------
 #
-# No Gemma 4 12B file or config can be downloaded here, so the shapes are those of Gemma 3 12B,
-# its predecessor of the same size and vocabulary, from its published Hugging Face config
+# No Gemma 4 12B file or config can be downloaded here. The widths are those of Gemma 3 12B,
+# its predecessor of the same size, from its published Hugging Face config
 # (google/gemma-3-12b-it, config.json "text_config"), written down from memory: hidden_size
 # 3840, num_hidden_layers 48, num_attention_heads 16, num_key_value_heads 8, head_dim 256,
-# intermediate_size 15360, sliding_window 1024 with sliding_window_pattern 6 (five local layers,
-# then one global), max_position_embeddings 131072, a 262,144-entry tokenizer. Tensor names and
-# keys follow llama.cpp's gemma4 loader (vendor/llama.cpp/src/models/gemma4.cpp in
-# llama-cpp-python 0.3.36); the quantization type of each tensor follows llama.cpp's own
-# Q4_K_M recipe (src/llama-quant.cpp, llama_tensor_get_type_impl). The file comes to 7.3 GB,
-# as Gemma 3 12B's published Q4_K_M does; the catalog's "about 6.6 GB" for Gemma 4 is the
-# publisher's rounder figure, not a measured one.
+# intermediate_size 15360. What Gemma 4 does differently comes from the one Gemma 4 GGUF
+# header at hand, the vocabulary file llama.cpp ships (vendor/llama.cpp/models/
+# ggml-vocab-gemma-4.gguf in the llama-cpp-python 0.3.36 sdist, which carries its model's
+# hyperparameters): sliding window 1024 with five sliding layers to one full-attention layer,
+# full-attention layers with 512-wide heads and 2 KV heads, a 262,144-token context and
+# vocabulary. Tensor names and keys follow llama.cpp's gemma4 loader (src/models/gemma4.cpp);
+# the quantization type of each tensor follows llama.cpp's Q4_K_M recipe
+# (src/llama-quant.cpp, llama_tensor_get_type_impl). The file comes to 7.4 GB (Gemma 3 12B's
+# published Q4_K_M is 7.3 GB); the catalog's "about 6.6 GB" is not a measured figure.
 GEMMA4_12B = Gemma4Shape(
     n_embd=3840, n_layer=48, n_head=16, n_head_kv=8, head_dim=256, n_ff=15360,
-    n_ctx_train=131072, sliding_window=1024, swa_every=6,
+    head_dim_full=512, n_head_kv_full=2, n_ctx_train=262144, sliding_window=1024, swa_every=6,
     # gemma4uv's widths are not in anything readable here: the vision width is SigLIP's 1152
     # (Gemma 3's encoder), the position tables cover the 1120-patch maximum per side.
     vision_dim=1152, pos_table=1120, vocab_size=262144)
-UNUSED_HEAD, UNUSED_TAIL = 99, 6143  # Gemma 3's <unused0..98> after the specials, rest at the end
+
+GEMMA4_CONTROL = {0: "<pad>", 1: "<eos>", 2: "<bos>", 3: "<unk>", 4: "<mask>", 46: "<|tool>",
+                  47: "<tool|>", 98: "<|think|>", 105: "<|turn>", 106: "<turn|>",
+                  255999: "<|image>", 256000: "<|audio>", 258880: "<|image|>",
+                  258881: "<|audio|>", 258882: "<image|>", 258883: "<audio|>",
+                  258884: "<|video|>"}
+GEMMA4_USER_DEFINED = {48: "<|tool_call>", 49: "<tool_call|>", 50: "<|tool_response>",
+                       51: "<tool_response|>", 52: '<|"|>', 100: "<|channel>",
+                       101: "<channel|>"}
+GEMMA4_BYTES_AT, GEMMA4_UNUSED = 238, 6227
 
 _SYLLABLES = [c + v for c in "bcdfghklmnprstvwz" for v in "aeiou"]
 
 
 def _real_vocab(size: int) -> tuple[list[str], list[int]]:
-    """Gemma's layout at full size: specials, unused slots, the template's control tokens, 256
-    byte tokens, ~256k plain word pieces (made-up syllable words, with and without the ``▁``
-    word start) and unused slots at the end."""
-    head = ["<pad>", "<eos>", "<bos>", "<unk>", "<mask>", "[multimodal]"]
-    tokens = head + [f"<unused{i}>" for i in range(UNUSED_HEAD)]
-    types = [TokenType.CONTROL] * len(head) + [TokenType.UNUSED] * UNUSED_HEAD
-    types[head.index("<unk>")] = TokenType.UNKNOWN
-    control = [t for t in CONTROL_TOKENS if t not in tokens]
-    tokens += control + [f"<0x{b:02X}>" for b in range(256)]
-    types += [TokenType.CONTROL] * len(control) + [TokenType.BYTE] * 256
+    """Gemma 4's layout at full size: its specials where it keeps them, unused slots in the
+    low ids and at the end, and ~255k plain word pieces (made-up syllable words, with and
+    without the ``▁`` word start) in between."""
+    tokens: list[str | None] = [None] * size
+    types = [int(TokenType.NORMAL)] * size
+    for table, kind in ((GEMMA4_CONTROL, TokenType.CONTROL),
+                        (GEMMA4_USER_DEFINED, TokenType.USER_DEFINED)):
+        for i, text in table.items():
+            tokens[i], types[i] = text, int(kind)
+    for b in range(256):
+        tokens[GEMMA4_BYTES_AT + b] = f"<0x{b:02X}>"
+        types[GEMMA4_BYTES_AT + b] = int(TokenType.BYTE)
+    free = [i for i in range(GEMMA4_BYTES_AT) if tokens[i] is None]
+    free += [i for i in range(size - 1, GEMMA4_BYTES_AT, -1) if tokens[i] is None]
+    for n, i in enumerate(free[:GEMMA4_UNUSED]):
+        tokens[i] = f"<unused{n}>"
     plain = dict.fromkeys([*_WORDS, "di", "html", "\n", *(chr(c) for c in range(33, 127))])
-    n_plain = size - len(tokens) - UNUSED_TAIL
     words = ("".join(w) for n in (1, 2, 3) for w in itertools.product(_SYLLABLES, repeat=n))
-    while len(plain) < n_plain:
+    slots = [i for i, t in enumerate(tokens) if t is None]
+    while len(plain) < len(slots):
         word = next(words)
         plain.update({word: None, "▁" + word: None})
-    plain = list(plain)[:n_plain]
-    tokens += plain + [f"<unused{UNUSED_HEAD + i}>" for i in range(UNUSED_TAIL)]
-    types += [TokenType.NORMAL] * len(plain) + [TokenType.UNUSED] * UNUSED_TAIL
-    assert len(tokens) == size == len(set(tokens))
-    return tokens, [int(t) for t in types]
+    for i, text in zip(slots, plain, strict=False):
+        tokens[i] = text
+    assert len(set(tokens)) == size
+    return [t or "" for t in tokens], types
 
 
 def _more_bits(i: int, n: int) -> bool:
@@ -277,12 +311,14 @@ def _more_bits(i: int, n: int) -> bool:
 def gemma4_tensors(shape: Gemma4Shape) -> list[tuple[str, tuple[int, ...], GGMLQuantizationType]]:
     """(name, ggml ne, type) of every tensor of a Q4_K_M Gemma 4 text model, in file order."""
     q4, q6, f32 = GGMLQuantizationType.Q4_K, GGMLQuantizationType.Q6_K, GGMLQuantizationType.F32
-    e, hd = shape.n_embd, shape.head_dim
-    q, kv = hd * shape.n_head, hd * shape.n_head_kv
+    e = shape.n_embd
     out = [("token_embd.weight", (e, shape.vocab_size), q6),  # tied output: Q6_K
-           ("output_norm.weight", (e,), f32), ("rope_freqs.weight", (hd // 2,), f32)]
+           ("output_norm.weight", (e,), f32),
+           ("rope_freqs.weight", ((shape.head_dim_full or shape.head_dim) // 2,), f32)]
     for i in range(shape.n_layer):
         more = _more_bits(i, shape.n_layer)
+        hd, kv_heads = shape.attention(i)
+        q, kv = hd * shape.n_head, hd * kv_heads
         out += [(f"blk.{i}.{name}", ne, t) for name, ne, t in [
             ("attn_norm.weight", (e,), f32), ("attn_q.weight", (e, q), q4),
             ("attn_k.weight", (e, kv), q4), ("attn_v.weight", (e, kv), q6 if more else q4),

@@ -47,10 +47,12 @@ def swa_cells(model: GGUFInfo, n_ctx: int, n_ubatch: int) -> int:
 def kv_bytes_per_layer(model: GGUFInfo, n_ctx: int, n_ubatch: int,
                        cache_type: str = "f16") -> list[int]:
     per_value = KV_TYPE_BYTES[cache_type]
-    kv_heads = model.head_count_kv or model.head_count or 1
     pattern = model.swa_pattern or (False,) * (model.block_count or 0)
+    heads = model.kv_heads
+    if len(heads) != len(pattern):  # no per-layer figure to trust: the most for every layer
+        heads = (model.head_count_kv or model.head_count or 1,) * len(pattern)
     out = []
-    for is_swa in pattern:
+    for is_swa, kv_heads in zip(pattern, heads, strict=True):
         if is_swa:
             dims = (model.key_length_swa or 0) + (model.value_length_swa or 0)
             cells = swa_cells(model, n_ctx, n_ubatch)

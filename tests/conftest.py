@@ -89,5 +89,5 @@ def fake_hub(tiny_model: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch):  #
 
 @pytest.fixture(scope="session")
 def real_shaped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(model, mmproj) shaped like Gemma 4 12B Q4_K_M at full size: a sparse 7.3 GB file."""
+    """(model, mmproj) shaped like Gemma 4 12B Q4_K_M at full size: a sparse 7.4 GB file."""
     return write_real_shaped_pair(tmp_path_factory.mktemp("real-shaped"))

@@ -1,11 +1,15 @@
 """The GPU planner on generated GGUFs with given free-memory figures."""
 
+import io
+import re
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from inference import llama_log
 from inference.config import EngineConfig
+from inference.engine import LocalEngine
 from inference.gguf import GGUFInfo, read_gguf
 from inference.gpus import Gpu
 from inference.synthetic import Gemma4Shape, write_pair
@@ -104,3 +108,28 @@ def test_too_many_layers_asked_for_the_card_are_warned_about(
     assert "only 3 fit the GTX 1050" in text and "--gpu-layers auto" in text
     _, text = auto_plan(replace(config, gpu_layers=2), gpus=[small], offload=True)
     assert text == "2 GPU layers, as set"
+
+
+def test_full_attention_layers_of_their_own_shape(tmp_path: Path) -> None:
+    """Gemma 4's full-attention layers: a larger head and fewer KV heads (a per-layer array in
+    the GGUF), as llama.cpp itself counts them."""
+    shape = Gemma4Shape(n_embd=256, n_layer=3, n_head=4, n_head_kv=2, head_dim=64,
+                        head_dim_full=128, n_head_kv_full=1, n_ff=512, swa_every=3)
+    model, mmproj = write_pair(tmp_path, shape)
+    info = read_gguf(model)
+    assert info.kv_heads == (2, 2, 1) and info.head_count_kv == 2
+    kv = kv_bytes_per_layer(info, 4096, UBATCH)
+    assert kv[2] == 4096 * 1 * 256 * 2 and kv[0] == 1792 * 2 * 128 * 2
+    lines = io.StringIO()
+    llama_log.install()
+    previous = llama_log.set_echo(lines)
+    try:
+        engine = LocalEngine(EngineConfig(model=model, mmproj=mmproj, n_ctx=4096,
+                                          gpu_layers=0))
+        engine.load()
+        engine.close()
+    finally:
+        llama_log.set_echo(previous)
+    reported = sum(float(m) for m in re.findall(r"KV buffer size =\s+([\d.]+) MiB",
+                                                  lines.getvalue()))
+    assert reported == pytest.approx(sum(kv) / MIB, rel=0.01)
