@@ -3,6 +3,7 @@ use, keeping its pixel size and device pixel ratio, and saying what was changed.
 
 from __future__ import annotations
 
+import functools
 import io
 import warnings
 from dataclasses import dataclass
@@ -40,6 +41,11 @@ class Screenshot:
 
     def image(self) -> Image.Image:
         return Image.open(io.BytesIO(self.png))
+
+    @functools.cached_property
+    def rgb(self) -> np.ndarray:
+        """The pixels, decoded once: every comparison with this screenshot reads them."""
+        return np.asarray(self.image().convert("RGB"))
 
     def describe(self) -> str:
         """"shot.png: 1280x800 px at 2x (made opaque)"."""

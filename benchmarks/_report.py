@@ -10,7 +10,9 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_SCREENS = ROOT.parent / "shared" / "screens"
+# ../shared/screens beside the checkout (a git worktree may sit one folder deeper)
+SHARED_SCREENS = next((p / "shared" / "screens" for p in ROOT.parents[:2]
+                       if (p / "shared" / "screens").is_dir()), ROOT.parent / "shared" / "screens")
 
 
 def _commit() -> str:

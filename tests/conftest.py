@@ -13,7 +13,10 @@ from PIL import Image, ImageDraw
 
 from inference.synthetic import write_pair, write_real_shaped_pair
 
-SCREENS = Path(__file__).resolve().parents[2] / "shared" / "screens"
+# ../shared/screens beside the checkout (a git worktree may sit one folder deeper)
+SCREENS = next((p / "shared" / "screens" for p in Path(__file__).resolve().parents[2:4]
+                if (p / "shared" / "screens").is_dir()),
+               Path(__file__).resolve().parents[2] / "shared" / "screens")
 
 
 def pytest_configure(config: pytest.Config) -> None:

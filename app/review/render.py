@@ -7,21 +7,33 @@ dismissed and pop-ups refused; a page whose scripts run past the time budget is 
 rendered again with scripts off. Below the page, the browser itself cannot reach any network
 (``NO_NETWORK``). The browser stays warm between renders and is relaunched if it dies.
 
+Every render starts from a clean page: ``set_content`` alone keeps the old window, so a script
+declaring a top-level ``let``/``const`` would fail on its second render and leave the page blank.
+Once a render has its picture and the page's answers (its height, pop-ups, prefetch hints, the
+caller's DOM read: one call, held to the script budget), the page navigates itself to a new
+about:blank document, a new window with nothing of the last page in it; the browser does that
+while the caller compares, and the next render finds the page already fresh (a page that will
+not go is replaced). Only a full-page original is captured as a full page; the PNG is decoded
+once (OpenCV, in a worker thread while the page answers); the browser's own PNG is
+``Rendered.png`` unless the picture had to be padded, when it is encoded only if asked for.
+
 Playwright's sync API is bound to the thread that started it: use a ``Renderer`` on one thread.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
+import functools
 import os
 import re
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -65,16 +77,16 @@ _WATCH_SCRIPT = """(() => {
   };
   window.RTCPeerConnection = window.webkitRTCPeerConnection = Watched;
 })();""".replace("MARK", _BLOCKED_MARK)
-# The page's full height in CSS pixels, as Playwright measures it for a full-page picture.
-_PAGE_HEIGHT = """() => Math.max(document.documentElement.scrollHeight,
-                                 document.body ? document.body.scrollHeight : 0)"""
 # Larger pages are refused at once: a model writes tens of kB, and a 100 MB page would keep the
 # browser busy for minutes before failing anyway.
 MAX_PAGE_BYTES = 20_000_000
-# After the load, in the page: pop-ups counted, and the addresses of what the page asked the
-# browser to fetch or connect to ahead of time (resource hints, speculation rules). The browser
-# finds no network for them, and the policy reports none of them itself.
-_AFTER_LOAD = """() => {
+# Run once the picture is taken, in the page: the caller's READ; the pop-ups counted; the
+# addresses of what the page asked the browser to fetch or connect to ahead of time (resource
+# hints, speculation rules: the browser finds no network for them, and the policy reports none
+# of them itself); the page's full height in CSS pixels, as Playwright measures it.
+_AFTER_RENDER = """async () => {
+  let read = null, error = null;
+  try { read = await (READ)(); } catch (e) { error = String(e && e.message || e); }
   const urls = [...document.querySelectorAll(
       "link[rel~=prefetch i], link[rel~=prerender i], link[rel~=preconnect i], "
       + "link[rel~=dns-prefetch i], link[rel~=modulepreload i], link[rel~=preload i]")]
@@ -86,8 +98,13 @@ _AFTER_LOAD = """() => {
         for (const rule of rules[kind] || []) urls.push(...(rule.urls || []));
     } catch { urls.push("speculation rules (unreadable)"); }
   }
-  return { popups: window.__shotclonePopups || 0, hinted: urls };
+  const height = Math.max(document.documentElement.scrollHeight,
+                          document.body ? document.body.scrollHeight : 0);
+  return {read, error, popups: window.__shotclonePopups || 0, hinted: urls, height};
 }"""
+# Hands the answers back and sends the page to a new blank document (a new window).
+_LEAVE = 'after => { location.replace("about:blank"); return after; }'
+_RESET_WAIT_MS = 1000  # a page not blank by then is stuck in its scripts: it is replaced
 _FILE_BLOCKED = "Not allowed to load local resource:"
 # Chromium's console line for each thing the policy refused: "Connecting to 'URL' violates the
 # following Content Security Policy directive ..." (older: "Refused to connect to 'URL' because
@@ -110,8 +127,8 @@ class RenderConfig:
 class Rendered:
     """A render of exactly the requested pixel size, and what happened on the way."""
 
-    png: bytes
-    rgb: np.ndarray = field(repr=False, compare=False)  # the same picture, decoded
+    rgb: np.ndarray = field(repr=False, compare=False)  # the picture
+    browser_png: bytes | None = field(default=None, repr=False, compare=False)  # when it is rgb
     read: Any = None  # what the caller's ``read`` script returned (JSON values)
     read_error: str | None = None  # why that script failed, if it did
     width: int
@@ -132,6 +149,17 @@ class Rendered:
     def image(self) -> Image.Image:
         return Image.fromarray(self.rgb)
 
+    @functools.cached_property
+    def png(self) -> bytes:
+        """The picture as PNG: the browser's own, or (padded) encoded when asked for."""
+        if self.browser_png is not None:
+            return self.browser_png
+        ok, data = cv2.imencode(".png", cv2.cvtColor(self.rgb, cv2.COLOR_RGB2BGR),
+                                [cv2.IMWRITE_PNG_COMPRESSION, 1])
+        if not ok:
+            raise RenderFailed("Could not encode the render as PNG.")
+        return data.tobytes()
+
 
 def viewport_for(css_width: int, css_height: int) -> tuple[int, int, bool]:
     """(viewport width, height, full page?) for an original of this CSS size. An original much
@@ -144,14 +172,28 @@ def viewport_for(css_width: int, css_height: int) -> tuple[int, int, bool]:
     return css_width, css_height, False
 
 
-def fit_to(img: Image.Image, width: int, height: int,
-           fill: tuple[int, int, int]) -> Image.Image:
+def fit_to(rgb: np.ndarray, width: int, height: int,
+           fill: tuple[int, int, int]) -> np.ndarray:
     """Crop or pad (at the right and bottom) to exactly width x height."""
-    if img.size == (width, height):
-        return img
-    out = Image.new("RGB", (width, height), fill)
-    out.paste(img.crop((0, 0, min(width, img.width), min(height, img.height))), (0, 0))
+    if rgb.shape[:2] == (height, width):
+        return rgb
+    out = np.empty((height, width, 3), np.uint8)
+    out[:] = fill
+    h, w = min(height, rgb.shape[0]), min(width, rgb.shape[1])
+    out[:h, :w] = rgb[:h, :w]
     return out
+
+
+# Decodes a picture while the page answers its questions (OpenCV lets go of the GIL).
+_DECODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="png-decode")
+
+
+def _decode(png: bytes) -> np.ndarray:
+    """A PNG as an RGB array (OpenCV's decoder: about 1.5x Pillow's speed)."""
+    bgr = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise RenderFailed("The browser returned a picture that could not be read.")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 class _Driver(threading.local):
@@ -221,6 +263,7 @@ class Renderer:
         self._pw: Any = None
         self._browser: Any = None
         self._pages: dict[tuple[int, int, float, bool], Any] = {}
+        self._stale: set[Any] = set()  # pages still holding a render, on their way to a blank one
         self._watch = _Watch()
         self.launches = 0
 
@@ -255,7 +298,7 @@ class Renderer:
         key = (width, height, dpr, scripts)
         page = self._pages.get(key)
         if page is not None and not page.is_closed():
-            return page
+            return self._fresh_page(page, key)
         context = self._ensure_browser().new_context(
             viewport={"width": width, "height": height}, device_scale_factor=dpr,
             java_script_enabled=scripts, service_workers="block", accept_downloads=False)
@@ -265,6 +308,7 @@ class Renderer:
         page.on("dialog", self._on_dialog)
         page.on("popup", self._on_popup)
         page.on("console", self._on_console)
+        page.on("framenavigated", lambda frame: self._on_navigated(page, frame))
         self._pages[key] = page
         return page
 
@@ -297,8 +341,12 @@ class Renderer:
                *, read: str | None = None) -> Rendered:
         """Render ``html`` to a PNG of exactly ``width`` x ``height`` physical pixels.
 
-        ``read`` is a JavaScript function expression run in the page right after the picture
-        (a DOM read); what it returns is ``Rendered.read``, or why it failed ``read_error``."""
+        ``read`` is a JavaScript function expression (``"() => ..."``, may be async) run in the
+        page right after the picture is taken, in the call that already asks the page for its
+        height, pop-ups and hints: a DOM read costs its own run time and nothing more, and it is
+        held to the script budget like the page. What it returns (JSON values) is
+        ``Rendered.read``; if it throws, ``Rendered.read_error`` says why and the render itself
+        still succeeds."""
         from playwright.sync_api import Error
 
         started = time.monotonic()
@@ -310,19 +358,22 @@ class Renderer:
         css_w, css_h = round(width / device_pixel_ratio), round(height / device_pixel_ratio)
         vw, vh, full_page = viewport_for(css_w, css_h)
         shot: bytes | None = None
-        page_css_height = 0
+        picture: Future[np.ndarray] | None = None
+        after: dict[str, Any] = {}
         killed = False
         for attempt in range(2):
             try:
-                shot, page_css_height = self._capture(html, vw, vh, css_h, device_pixel_ratio,
-                                                      scripts=True)
+                shot, picture, after = self._capture(html, vw, vh, css_h, device_pixel_ratio,
+                                                     scripts=True, full_page=full_page,
+                                                     read=read)
                 break
             except TimeoutError:
                 killed = True
                 self._forget_page(vw, vh, device_pixel_ratio, True)
                 try:
-                    shot, page_css_height = self._capture(html, vw, vh, css_h,
-                                                          device_pixel_ratio, scripts=False)
+                    shot, picture, after = self._capture(html, vw, vh, css_h,
+                                                         device_pixel_ratio, scripts=False,
+                                                         full_page=full_page, read=read)
                 except TimeoutError as e:
                     self._forget_page(vw, vh, device_pixel_ratio, False)
                     raise RenderFailed(
@@ -338,65 +389,68 @@ class Renderer:
                 if attempt:
                     raise RenderFailed(f"The browser failed to render the page: "
                                        f"{str(e).splitlines()[0]}") from e
-        assert shot is not None
-        full = Image.open(io.BytesIO(shot)).convert("RGB")  # at most the requested size
+        assert shot is not None and picture is not None
+        full = picture.result()  # at most the requested size
         fitted = fit_to(full, width, height, self.config.background)
-        if fitted is not full:  # the browser's own PNG is kept when its size is already right
-            out = io.BytesIO()
-            fitted.save(out, "PNG", compress_level=1)
-            shot = out.getvalue()
-        popups = self._watch.popups + self._after_load(vw, vh, device_pixel_ratio, killed)
-        after = self._read(vw, vh, device_pixel_ratio, not killed, read)
+        self._watch.blocked.extend(str(u) for u in after.get("hinted") or ())
         blocked = tuple(dict.fromkeys(  # each address once, however often the page tried it
             u for u in self._watch.blocked if not u.startswith(("data:", "blob:"))))
-        return Rendered(png=shot, rgb=np.asarray(fitted), width=width, height=height,
+        popups = self._watch.popups + int(after.get("popups") or 0)
+        return Rendered(rgb=fitted, browser_png=shot if fitted is full else None,
+                        width=width, height=height,
                         read=after.get("read"), read_error=after.get("error"),
-                        page_height=round(page_css_height * device_pixel_ratio),
+                        page_height=round(float(after.get("height") or 0) * device_pixel_ratio),
                         full_page=full_page, blocked_requests=blocked,
                         dialogs_dismissed=self._watch.dialogs, popups_blocked=popups,
                         scripts_killed=killed, seconds=time.monotonic() - started)
 
-    def _capture(self, html: str, vw: int, vh: int, css_h: int, dpr: float, *,
-                 scripts: bool) -> tuple[bytes, int]:
+    def _capture(self, html: str, vw: int, vh: int, css_h: int, dpr: float, *, scripts: bool,
+                 full_page: bool,
+                 read: str | None) -> tuple[bytes, Future[np.ndarray], dict[str, Any]]:
         """The picture of the page's top ``css_h`` CSS pixels (never more: a page 300,000 px
-        tall costs no more than one the screenshot's height), and the page's own height."""
+        tall costs no more than one the screenshot's height), decoding, and the page's answers
+        after it; then the page leaves for a blank one."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         page = self._page(vw, vh, dpr, scripts)
         budget_ms = self.config.script_budget_s * 1000
         try:
             page.set_content(with_policy(html), wait_until="load", timeout=budget_ms)
-            shot = page.screenshot(full_page=True, clip={"x": 0, "y": 0, "width": vw,
-                                                         "height": css_h},
+            shot = page.screenshot(full_page=full_page, clip={"x": 0, "y": 0, "width": vw,
+                                                              "height": css_h},
                                    animations="disabled", caret="hide", timeout=budget_ms)
+            picture = _DECODER.submit(_decode, shot)
+            # wait_for_function, unlike evaluate, gives up when the page's scripts hog it
+            answer = page.wait_for_function(_AFTER_RENDER.replace("READ", read or "() => null"),
+                                            timeout=budget_ms)
         except PlaywrightTimeout as e:
             raise TimeoutError(str(e)) from e
-        return shot, int(page.evaluate(_PAGE_HEIGHT))
+        after = answer.evaluate(_LEAVE)  # and off to a blank page, while the caller compares
+        self._stale.add(page)
+        return shot, picture, after
 
-    def _after_load(self, vw: int, vh: int, dpr: float, killed: bool) -> int:
-        """Pop-ups the page's scripts tried; its prefetch hints join the blocked requests."""
-        page = None if killed else self._pages.get((vw, vh, dpr, True))
-        if page is None:
-            return 0
-        seen = page.evaluate(_AFTER_LOAD)
-        self._watch.blocked.extend(str(u) for u in seen["hinted"])
-        return int(seen["popups"])
+    def _on_navigated(self, page: Any, frame: Any) -> None:
+        if frame == page.main_frame and frame.url == "about:blank":
+            self._stale.discard(page)
 
-    def _read(self, vw: int, vh: int, dpr: float, scripts: bool,
-              read: str | None) -> dict[str, Any]:
-        """The caller's read of the page just pictured (its DOM as drawn)."""
+    def _fresh_page(self, page: Any, key: tuple[int, int, float, bool]) -> Any:
+        """``page`` once its last render is cleared away (it nearly always already is); a new
+        page if the old one would not leave it in time."""
         from playwright.sync_api import Error
 
-        page = self._pages.get((vw, vh, dpr, scripts))
-        if read is None or page is None:
-            return {}
-        try:
-            return {"read": page.evaluate(read)}
-        except Error as e:  # the page broke what the read relies on: the picture still stands
-            return {"error": str(e).splitlines()[0]}
+        if page in self._stale:
+            with contextlib.suppress(Error):
+                page.wait_for_event("framenavigated", timeout=_RESET_WAIT_MS,
+                                    predicate=lambda f: f == page.main_frame
+                                    and f.url == "about:blank")
+        if page not in self._stale:
+            return page
+        self._forget_page(*key)
+        return self._page(*key)
 
     def _forget_page(self, vw: int, vh: int, dpr: float, scripts: bool) -> None:
         page = self._pages.pop((vw, vh, dpr, scripts), None)
+        self._stale.discard(page)
         if page is not None:
             # Closing the context ends the renderer process stuck in the script; it may already
             # be gone, and either way it is dropped.
@@ -405,6 +459,7 @@ class Renderer:
 
     def _drop_browser(self) -> None:
         self._pages.clear()
+        self._stale.clear()
         if self._browser is not None:
             with contextlib.suppress(Exception):  # a crashed browser cannot be closed cleanly
                 self._browser.close()

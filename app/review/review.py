@@ -13,7 +13,7 @@ import io
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,7 +22,14 @@ from PIL import Image, ImageDraw
 
 from app.intake import Screenshot
 from app.outputs.files import write_folder_atomic
-from app.review.compare import CompareConfig, Comparison, compare, heatmap, side_by_side
+from app.review.compare import (
+    CompareConfig,
+    Comparison,
+    Reference,
+    compare,
+    heatmap,
+    side_by_side,
+)
 from app.review.ocr import ocr_available, ocr_blocks
 from app.review.render import Rendered
 from app.review.textblocks import DOM_WORDS_JS, TextBlock, dom_blocks
@@ -37,7 +44,7 @@ class Review:
 
     rendered: Rendered
     comparison: Comparison
-    original: Image.Image = field(repr=False, compare=False)  # the screenshot, decoded once
+    original: np.ndarray = field(repr=False, compare=False)  # the screenshot, decoded once
     text: TextScores | None = None  # None: no OCR engine, or text scores not asked for
     # Design2Code's HTML-based scores: the blocks of a reference page's DOM, not of OCR
     reference: TextScores | None = None
@@ -129,20 +136,28 @@ def original_blocks(shot: Screenshot, cache_dir: Path | None = None) -> list[Tex
     return ocr_blocks(np.asarray(shot.image().convert("RGB")), cache_dir)
 
 
+@lru_cache(maxsize=4)
+def reference_for(shot: Screenshot, threshold: float) -> Reference:
+    """The screenshot's share of every comparison, worked out once: the edit loop and refine
+    rounds compare render after render with the same screenshot."""
+    return Reference(shot.rgb, threshold)
+
+
 def judge(shot: Screenshot, rendered: Rendered, config: CompareConfig | None = None,
           blocks: list[TextBlock] | None = None,
           reference: list[TextBlock] | None = None) -> Review:
     """Compare a render with its screenshot; with the original's text blocks (by OCR, or from
     a ``reference`` page's DOM) and the render's from its DOM, score the text too."""
-    original = shot.image()
+    config = config or CompareConfig()
     clone = page_blocks(rendered, shot.device_pixel_ratio)
     size = (shot.width, shot.height)
 
     def scored(blocks: list[TextBlock] | None) -> TextScores | None:
         return None if blocks is None or clone is None else score_blocks(blocks, clone, size)
 
-    return Review(rendered=rendered, comparison=compare(original, rendered.rgb, config),
-                  original=original, text=scored(blocks), reference=scored(reference))
+    comparison = compare(reference_for(shot, config.threshold), rendered.rgb, config)
+    return Review(rendered=rendered, comparison=comparison, original=shot.rgb,
+                  text=scored(blocks), reference=scored(reference))
 
 
 def review(renderer: PageRenderer, shot: Screenshot, html: str,

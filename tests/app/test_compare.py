@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.review.compare import compare, heatmap, side_by_side
+from app.review.compare import CompareConfig, Reference, compare, heatmap, side_by_side
 from app.review.render import Renderer
 from tests.app.pages import card
 
@@ -123,3 +123,70 @@ def test_pixel_diff_matches_the_reference_pixelmatch(renderer: Renderer) -> None
         expected = pixelmatch(base.convert("RGBA"), clone.convert("RGBA"), threshold=0.1,
                               includeAA=False)
         assert compare(base, clone).mismatched_pixels == expected
+
+
+def _soft_edged_page(width: int, height: int, seed: int) -> np.ndarray:
+    """Dark boxes with anti-aliased (half-tone) edges scattered down a light page."""
+    rng = np.random.default_rng(seed)
+    page = np.full((height, width, 3), 250, np.uint8)
+    for top in rng.integers(0, height - 12, height // 6):
+        left = int(rng.integers(0, width - 30))
+        page[top:top + 9, left:left + 24] = 30
+        page[top:top + 9, left - 1 if left else 0] = 140  # a soft left edge
+    return page
+
+
+def test_strips_and_skipped_rows_give_the_whole_images_answer(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bands of differing rows and 16-row strips (edges and anti-aliasing crossing their
+    borders) count exactly what pixelmatch counts over the whole image."""
+    from pixelmatch.contrib.PIL import pixelmatch
+
+    import app.review.compare as compare_module
+
+    monkeypatch.setattr(compare_module, "STRIP_ROWS", 16)
+    a = _soft_edged_page(120, 150, seed=1)
+    b = a.copy()
+    b[14:19, 10:60] = 60  # across a strip border
+    b[40:42] = np.roll(a[40:42], 1, axis=1)  # two shifted rows: anti-aliasing both sides
+    b[100:131] = _soft_edged_page(120, 150, seed=2)[100:131]
+    diff = pixelmatch(Image.fromarray(a).convert("RGBA"), Image.fromarray(b).convert("RGBA"),
+                      threshold=0.1, includeAA=False)
+    with_aa = pixelmatch(Image.fromarray(a).convert("RGBA"), Image.fromarray(b).convert("RGBA"),
+                         threshold=0.1, includeAA=True)
+    expected_aa = with_aa - diff
+    r = compare(a, b)
+    assert (r.mismatched_pixels, r.antialiased_pixels) == (diff, expected_aa)
+    assert expected_aa > 0 and not r.diff_mask[60:99].any()  # identical rows stay clean
+
+
+def test_memory_grows_with_the_page_not_faster() -> None:
+    """A tall pair differing everywhere: beyond the images, a few bytes a pixel (the masks and
+    the averaged-down luma), not the ~80 a whole-image float pass takes."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 255, (4000, 1280, 3), dtype=np.uint8)
+    b = a.copy()
+    b[::3] = 255 - b[::3]
+    tracemalloc.start()
+    try:
+        r = compare(a, b)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert r.mismatched_pixels > 1_000_000
+    assert peak / a[..., 0].size < 12
+
+
+def test_a_reference_reused_for_many_renders_scores_as_a_fresh_compare(
+        renderer: Renderer) -> None:
+    original = np.asarray(render(renderer, card()))
+    reference = Reference(original)
+    for page in (card(colour="#e74a3b"), card(left=300), card(), card(text="Earnings $1")):
+        clone = np.asarray(render(renderer, page))
+        reused, fresh = compare(reference, clone), compare(original, clone)
+        assert reused.scores() == fresh.scores()
+        assert np.array_equal(reused.diff_mask, fresh.diff_mask)
+    with pytest.raises(ValueError, match="threshold"):
+        compare(reference, original, CompareConfig(threshold=0.2))

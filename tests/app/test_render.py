@@ -12,7 +12,7 @@ from app.errors import BrowserMissing
 from app.intake import load_screenshot
 from app.review.browser import find_browser
 from app.review.render import RenderConfig, Renderer, viewport_for
-from tests.app.pages import card
+from tests.app.pages import CALENDAR, card
 
 
 def px(png: bytes) -> np.ndarray:
@@ -28,6 +28,36 @@ def test_render_has_exactly_the_requested_size(renderer: Renderer) -> None:
 def test_same_page_twice_is_pixel_identical(renderer: Renderer) -> None:
     a, b = renderer.render(card(), 800, 500), renderer.render(card(), 800, 500)
     assert np.array_equal(px(a.png), px(b.png))
+
+
+def test_every_render_starts_from_a_clean_page(renderer: Renderer) -> None:
+    """A script with top-level let/const renders the same three times in one Renderer; a
+    reused window would refuse the redeclarations and leave the page blank."""
+    shots = [renderer.render(CALENDAR, 800, 500, read="() => window.rendersSeen")]
+    warm = list(renderer._pages.values())
+    shots += [renderer.render(CALENDAR, 800, 500, read="() => window.rendersSeen")
+              for _ in range(2)]
+    assert list(renderer._pages.values()) == warm  # cleared ahead, not replaced: costs nothing
+    first = px(shots[0].png)
+    assert (first[..., 1] < 120).sum() > 1000  # the red title bar and today's outline: drawn
+    for shot in shots:
+        assert np.array_equal(px(shot.png), first)
+        assert shot.read == 1  # no global of an earlier render survives
+    other = renderer.render(card(), 800, 500)  # and another page after it is untouched by it
+    assert np.array_equal(px(other.png), px(renderer.render(card(), 800, 500).png))
+
+
+def test_read_runs_in_the_rendered_page(renderer: Renderer) -> None:
+    out = renderer.render(card(), 800, 500, read="""async () => {
+        const note = document.querySelector('.note');
+        const box = note.getBoundingClientRect();
+        return {text: note.textContent, left: box.left, colour: getComputedStyle(note).color};
+    }""")
+    assert out.read == {"text": "Earnings $40,000", "left": 400, "colour": "rgb(58, 59, 69)"}
+    assert out.read_error is None
+    broken = renderer.render(card(), 800, 500, read="() => { throw new Error('no blocks') }")
+    assert broken.read is None and broken.read_error == "no blocks"
+    assert broken.width == 800  # the picture is still there
 
 
 def test_hidpi_renders_css_pixels_at_physical_size(renderer: Renderer) -> None:
