@@ -43,7 +43,9 @@ def _tesseract(rgb: np.ndarray) -> tuple[float, str]:
 
 def bench_ocr() -> None:
     tesseract = shutil.which("tesseract")
-    ocr._engine.available()  # load the models first: a one-off, not per screenshot
+    if not ocr._engine.available():  # loads the models first: a one-off, not per screenshot
+        print("no OCR engine installed (scripts/setup.sh installs it): OCR not measured")
+        return
     ours, theirs, hits, their_hits, total = [], [], 0, 0, 0
     for name, strings in KNOWN.items():
         path = SHARED_SCREENS / name

@@ -34,6 +34,8 @@ class _Engine:
         self._missing: str | None = None
 
     def available(self) -> bool:
+        if self._ocr is not None:  # no waiting behind a reading in progress
+            return True
         with self._lock:
             return self._load() is not None
 

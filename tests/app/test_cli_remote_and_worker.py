@@ -101,7 +101,8 @@ def test_ctrl_c_during_prefill_stops_at_once_and_leaves_nothing(tmp_path: Path,
     # A full-page screenshot at the full image budget: seconds of prefill on this CPU.
     cli = subprocess.Popen([str(exe), "clone", str(screens / "landing-page-full.png"), "-o",
                             str(tmp_path / "x.html"), "--model", str(model), "--mmproj",
-                            str(mmproj), "--ctx", "8192", "--no-text-hints"], stderr=subprocess.PIPE, text=True)
+                            str(mmproj), "--ctx", "8192", "--no-text-hints"],  # straight to it
+                           stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
     while not children_of(cli.pid) and time.monotonic() < deadline:
         time.sleep(0.05)

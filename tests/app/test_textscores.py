@@ -2,16 +2,24 @@
 from its DOM; the matcher, the colour difference and the DOM read on their own."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 from scipy.stats import spearmanr
 
+from app.intake import load_screenshot
 from app.review.compare import compare
 from app.review.ocr import ocr_available, ocr_blocks
 from app.review.render import Rendered, Renderer
-from app.review.review import combined_similarity, page_blocks
+from app.review.review import (
+    MISSING_OUTLINE,
+    MISTEXTED_OUTLINE,
+    combined_similarity,
+    page_blocks,
+    review,
+)
 from app.review.textblocks import DOM_WORDS_JS, TextBlock, dom_blocks, join_words, text_colour
 from app.review.textscores import delta_e_lab, match_blocks, score_blocks
 from tests.app.variants import ARTICLE, PRICING, variants
@@ -152,3 +160,20 @@ def test_the_dom_read_finds_text_fields_and_skips_hidden_text(renderer: Renderer
     _, blocks = read(renderer, html, 640, 400, 2.0)
     assert [b.text for b in blocks] == ["Sign in", "Email address", "Continue"]
     assert blocks[0].color == (0x12, 0x34, 0x56) and blocks[0].box[3] > 60  # physical pixels
+
+
+@needs_ocr
+def test_the_heatmap_outlines_missing_and_mistexted_blocks(renderer: Renderer,
+                                                           tmp_path: Path) -> None:
+    shot_path = tmp_path / "pricing.png"
+    shot_path.write_bytes(renderer.render(PRICING, W, H).png)
+    shot = load_screenshot(shot_path)
+    clone = variants(PRICING, ARTICLE)["dropped block"].replace("Start free", "Begin today")
+    judged = review(renderer, shot, clone)
+    assert judged.text is not None and judged.text.missing and judged.text.mistexted
+    heat = np.asarray(judged.heatmap)
+    for block, colour in ((judged.text.missing[0], MISSING_OUTLINE),
+                          (judged.text.mistexted[0][0], MISTEXTED_OUTLINE)):
+        x, y, w, _ = (round(v) for v in block.box)
+        edge = heat[y - 2, x:x + w]  # the line just above the block
+        assert (edge == colour).all(axis=1).mean() > 0.9
