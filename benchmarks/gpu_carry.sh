@@ -16,7 +16,7 @@ PY=${PYTHON:-$( [ -x .venv/bin/python ] && echo .venv/bin/python || echo python3
 DEST=.gpu-carry
 LLAMA=llama-cpp-python==0.3.36
 WHEELS=(gguf==0.19.0 platformdirs==4.14.8 diskcache==5.6.3 beautifulsoup4==4.15.0
-        soupsieve==4.1.3)
+        soupsieve==4.1.3 pybind11_pixelmatch==0.1.6)
 BUILD=(scikit-build-core==1.1.2 pathspec==1.1.1)  # the build backend, whatever is installed
 
 exclude=$(git rev-parse --git-path info/exclude)
