@@ -112,7 +112,9 @@ def test_ctrl_c_during_prefill_stops_at_once_and_leaves_nothing(tmp_path: Path,
     os.kill(cli.pid, signal.SIGINT)
     stopped = time.monotonic()
     _, err = cli.communicate(timeout=10)
-    assert time.monotonic() - stopped < 1.5
+    # At once means well before the prefill would end (tens of seconds here); the bound is
+    # loose because a busy 2-core machine delays any process exit by a second or two.
+    assert time.monotonic() - stopped < 5
     assert cli.returncode == 130 and "stopped" in err.lower() and "Traceback" not in err
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists()
