@@ -80,6 +80,7 @@ _WATCH_SCRIPT = """(() => {
 # Larger pages are refused at once: a model writes tens of kB, and a 100 MB page would keep the
 # browser busy for minutes before failing anyway.
 MAX_PAGE_BYTES = 20_000_000
+CAPTURE_MS_PER_MEGAPIXEL = 1000  # the picture's own time, beyond the script budget
 # Run once the picture is taken, in the page: the caller's READ; the pop-ups counted; the
 # addresses of what the page asked the browser to fetch or connect to ahead of time (resource
 # hints, speculation rules: the browser finds no network for them, and the policy reports none
@@ -414,11 +415,14 @@ class Renderer:
 
         page = self._page(vw, vh, dpr, scripts)
         budget_ms = self.config.script_budget_s * 1000
+        # Drawing and encoding the picture takes time of its own, in proportion to its pixels:
+        # a 49-megapixel screenshot on a busy machine must not count as a page too heavy.
+        capture_ms = budget_ms + CAPTURE_MS_PER_MEGAPIXEL * vw * css_h * dpr * dpr / 1e6
         try:
             page.set_content(with_policy(html), wait_until="load", timeout=budget_ms)
             shot = page.screenshot(full_page=full_page, clip={"x": 0, "y": 0, "width": vw,
                                                               "height": css_h},
-                                   animations="disabled", caret="hide", timeout=budget_ms)
+                                   animations="disabled", caret="hide", timeout=capture_ms)
             picture = _DECODER.submit(_decode, shot)
             # wait_for_function, unlike evaluate, gives up when the page's scripts hog it
             answer = page.wait_for_function(_AFTER_RENDER.replace("READ", read or "() => null"),

@@ -84,8 +84,8 @@ def open_in_plain_browser(page_html: str, canary: Canary, *, expect_contact: boo
         page = browser.new_page()
         page.set_content(page_html, wait_until="commit")  # the canary never answers: no load
         if not expect_contact:
-            page.wait_for_load_state("load", timeout=10_000)
-        deadline = time.monotonic() + (30 if expect_contact else 0.5)
+            page.wait_for_load_state("load", timeout=60_000)
+        deadline = time.monotonic() + (60 if expect_contact else 0.5)
         while time.monotonic() < deadline and not (expect_contact and canary.touched):
             page.wait_for_timeout(50)
         browser.close()

@@ -10,7 +10,7 @@ import pytest
 
 from app.cli import main
 from app.errors import RenderFailed
-from app.review.render import MAX_PAGE_BYTES, RenderConfig, Renderer
+from app.review.render import MAX_PAGE_BYTES, Renderer
 from tests.app.pages import card
 
 
@@ -42,7 +42,7 @@ HEAVY = {
 
 @pytest.mark.parametrize("name", list(HEAVY))
 def test_a_heavy_page_renders_or_fails_with_one_clear_line(name: str) -> None:
-    with Renderer(RenderConfig(script_budget_s=3.0)) as r, warnings.catch_warnings():
+    with Renderer() as r, warnings.catch_warnings():
         warnings.simplefilter("error")  # no raw DecompressionBombWarning, or any other
         try:
             out = r.render(f"<!DOCTYPE html><body style='margin:0'>{HEAVY[name]}</body>", 640,
