@@ -116,7 +116,8 @@ def _clone(job: CloneJob, backend: Backend, cancel: CancelToken, renderer: PageR
     for ev in backend.stream(request, cancel):
         match ev:
             case ModelLoading():
-                yield StageStarted(job_id=jid, stage="load", detail=ev.model)
+                size = f", {ev.size_bytes / 1e9:.1f} GB" if ev.size_bytes else ""
+                yield StageStarted(job_id=jid, stage="load", detail=ev.model + size)
             case ModelLoaded():
                 yield ModelReady(job_id=jid, model=ev.model, gpu_layers=ev.gpu_layers,
                                  load_s=ev.seconds)

@@ -135,3 +135,15 @@ def test_errors_cross_a_process_boundary_whole() -> None:
     assert (back.returncode, back.log_tail) == (-11, ("a", "b"))
     rejected = error_from_dict(error_to_dict(ImageRejected("too small", source="x.png")))
     assert isinstance(rejected, ImageRejected) and rejected.source == "x.png"
+
+
+def test_loading_says_how_much_it_reads(job: CloneJob) -> None:
+    from inference.events import ModelLoading
+
+    run = RunState(max_tokens=10)
+    for ev in run_clone(job, ScriptedBackend([ModelLoading(model="gemma", size_bytes=7_300_000_000),
+                                              *tokens(*PAGE), done(3)])):
+        run.apply(ev)
+        if isinstance(ev, StageStarted) and ev.stage == "load":
+            assert run.phase() == "Loading the model: gemma, 7.3 GB…"
+    assert run.result is not None
