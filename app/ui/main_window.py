@@ -194,16 +194,17 @@ class MainWindow(QMainWindow):
         if self.shot is None or self.running:
             return
         settings, shot, backends, renders = self.settings, self.shot, self.backends, self._renders
-        self.run = RunState.recorded(self.history, shot, settings, background=self._save)
-        self.entry, self.review = self.run.entry, None
+        run = self.run = RunState(max_tokens=settings.max_tokens, background=self._save)
+        self.review = None
         self.code.show_text("")
         self.compare.badge.clear_score()
         self.banner.hide()
-        self.status.follow(self.run)
-        # the backend is built on the job's thread: it reads the model's headers
-        self._runner.start(lambda cancel: run_job(settings, shot, backends, cancel, renders))
-        self.live.follow(self.run, shot)
-        self.refresh_history()
+        self.status.follow(run)
+        history = self.history  # the run is recorded on the job's thread: it syncs to disk
+        self._runner.start(lambda cancel: run_job(
+            settings, shot, backends, cancel, renders,
+            first=lambda: run.record_in(history, shot, settings)))
+        self.live.follow(run, shot)
         self._update_actions()
 
     def stop(self) -> None:
@@ -218,6 +219,9 @@ class MainWindow(QMainWindow):
         if run is None:
             return
         run.apply(ev)
+        if run.entry is not None and self.entry is not run.entry:
+            self.entry = run.entry  # recorded: the Recent list shows it
+            self.refresh_history()
         if run.model_state and self.model_status.property("state") != run.model_state:
             self.model_status.show_state(self.settings, run.model_state, run.model_detail)
         self.status.draw()
@@ -230,8 +234,8 @@ class MainWindow(QMainWindow):
                 self.code.append_stream(text)
             case JobFinished(result=result):
                 self.live.stop_previews()
-                self.code.show_text(result.html.html)
-                if not result.html.found_html:
+                self.code.show_text(result.page.html)
+                if not result.page.found_html:
                     self.banner.show_message(
                         "The model wrote no HTML; its text is kept in the page.", "warning")
                 if result.review is not None:
