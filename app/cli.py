@@ -95,10 +95,10 @@ def _backends(args: argparse.Namespace, settings: Settings) -> list[BackendPlan]
 
 def _report_results(result: CloneResult, out: Path, report: Path | None, verbose: bool) -> None:
     print(summary(result, str(out)), file=sys.stderr)
-    if not result.html.found_html:
+    if not result.page.found_html:
         print(f"warning: the model wrote no HTML; {out} holds its text instead.", file=sys.stderr)
     if verbose:
-        for change in result.html.changes:
+        for change in result.page.changes:
             print(f"  html: {change}", file=sys.stderr)
     if result.review is not None:
         print(_review_line(result.review, report), file=sys.stderr)

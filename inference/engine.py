@@ -164,7 +164,9 @@ class LocalEngine:
         cancel = cancel or CancelToken()
         load_s = 0.0
         if not self.loaded:
-            yield ModelLoading(model=self.vision.model.display_name)
+            v = self.vision
+            yield ModelLoading(model=v.model.display_name,
+                               size_bytes=v.model.size_bytes + v.mmproj.size_bytes)
             loaded = self.load()
             load_s = loaded.seconds
             yield loaded

@@ -18,6 +18,7 @@ class EngineEvent:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModelLoading(EngineEvent):
     model: str
+    size_bytes: int = 0  # the model and its projector on disk: what loading reads
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

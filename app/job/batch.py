@@ -87,7 +87,7 @@ def clone_to_files(target: Target, backend: Backend, settings: Settings, follow:
     result = follow(run_clone(job, backend, cancel, renderer=renderer))
     writing = target.output
     try:
-        write_atomic(target.output, result.html.html, overwrite=target.overwrite)
+        write_atomic(target.output, result.page.html, overwrite=target.overwrite)
         if target.report is not None and result.review is not None:
             writing = target.report
             generation = {"generation": asdict(result.stats),
@@ -124,7 +124,7 @@ def run_batch(targets: list[Target], backends: list[BackendPlan],
     outcomes: list[Outcome] = []
     lock = threading.Lock()
 
-    def report(outcome: Outcome) -> None:
+    def record(outcome: Outcome) -> None:
         with lock:
             outcomes.append(outcome)
             on_outcome(outcome)
@@ -142,9 +142,9 @@ def run_batch(targets: list[Target], backends: list[BackendPlan],
                     return
                 try:
                     result = clone_to_files(target, backend, settings, follow, renderer, cancel)
-                    report(Outcome(target=target, backend=name, result=result))
+                    record(Outcome(target=target, backend=name, result=result))
                 except ShotCloneError as e:
-                    report(Outcome(target=target, backend=name, error=e))
+                    record(Outcome(target=target, backend=name, error=e))
 
     running = len(backends)
     all_done = threading.Event()

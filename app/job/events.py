@@ -19,7 +19,7 @@ Stage = Literal["check", "load", "prompt", "generate", "html", "render", "compar
 @dataclass(frozen=True, kw_only=True)
 class CloneResult:
     screenshot: Screenshot
-    html: CleanHtml
+    page: CleanHtml  # the page made from the answer (its .html is the text to save)
     raw_text: str
     stats: GenerationStats
     finish_reason: FinishReason

@@ -116,7 +116,8 @@ def _clone(job: CloneJob, backend: Backend, cancel: CancelToken, renderer: PageR
     for ev in backend.stream(request, cancel):
         match ev:
             case ModelLoading():
-                yield StageStarted(job_id=jid, stage="load", detail=ev.model)
+                size = f", {ev.size_bytes / 1e9:.1f} GB" if ev.size_bytes else ""
+                yield StageStarted(job_id=jid, stage="load", detail=ev.model + size)
             case ModelLoaded():
                 yield ModelReady(job_id=jid, model=ev.model, gpu_layers=ev.gpu_layers,
                                  load_s=ev.seconds)
@@ -141,7 +142,7 @@ def _clone(job: CloneJob, backend: Backend, cancel: CancelToken, renderer: PageR
         yield JobFailed(job_id=jid, error=Cancelled(), partial_text=raw)
         return
     yield StageStarted(job_id=jid, stage="html")
-    result = CloneResult(screenshot=job.screenshot, html=clean_model_output(raw), raw_text=raw,
+    result = CloneResult(screenshot=job.screenshot, page=clean_model_output(raw), raw_text=raw,
                          stats=done.stats, finish_reason=done.finish_reason)
     if renderer is not None:
         yield from _review(job, renderer, result)
@@ -157,7 +158,7 @@ def _review(job: CloneJob, renderer: PageRenderer, result: CloneResult) -> Itera
         blocks = original_blocks(shot) if job.text_scores else None
         reference = None if job.reference_html is None else page_blocks(
             render_page(renderer, shot, job.reference_html, text=True), shot.device_pixel_ratio)
-        rendered = render_page(renderer, shot, result.html.html,
+        rendered = render_page(renderer, shot, result.page.html,
                                text=blocks is not None or reference is not None)
         yield StageStarted(job_id=jid, stage="compare")
         judged = judge(shot, rendered, blocks=blocks, reference=reference)

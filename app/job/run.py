@@ -129,12 +129,16 @@ class BackendKeeper:
 
 
 def run_job(settings: Settings, screenshot: Screenshot, backends: BackendKeeper,
-            cancel: CancelToken, renderer: PageRenderer | None = None) -> Iterator[JobEvent]:
+            cancel: CancelToken, renderer: PageRenderer | None = None,
+            first: Callable[[], object] | None = None) -> Iterator[JobEvent]:
     """A job from settings to its terminal event, the backend built first (off the UI thread
-    when a window calls it), so that nothing slow waits before the first event."""
+    when a window calls it), so that nothing slow waits before the first event. ``first`` runs
+    before that, its failures ending the job too (a window records the run there)."""
     job = job_for(settings, screenshot)
     yield StageStarted(job_id=job.job_id, stage="check")
     try:
+        if first is not None:
+            first()
         backend, plan = backends.get(settings)
     except ShotCloneError as e:
         yield JobFailed(job_id=job.job_id, error=e)
@@ -175,12 +179,10 @@ class RunState:
         self.failure: JobFailed | None = None
         self._previewed = 0
 
-    @classmethod
-    def recorded(cls, history: History, screenshot: Screenshot, settings: Settings,
-                 background: Callable[[Callable[[], object]], None] | None = None) -> RunState:
-        """A run kept in ``history`` (with the settings it used) from its first event on."""
-        return cls(max_tokens=settings.max_tokens, background=background,
-                   entry=history.start(screenshot, asdict(settings)))
+    def record_in(self, history: History, screenshot: Screenshot, settings: Settings) -> None:
+        """Keep this run in ``history`` (with the settings it used) from its first event on.
+        It writes (and syncs) the screenshot: a window calls it on the job's thread."""
+        self.entry = history.start(screenshot, asdict(settings))
 
     # -- reading events
     def apply(self, ev: JobEvent) -> None:

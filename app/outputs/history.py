@@ -79,9 +79,9 @@ class HistoryEntry:
 
     def finish(self, result: CloneResult) -> None:
         self._close_stream()
-        write_atomic(self.folder / PAGE, result.html.html, overwrite=True)
+        write_atomic(self.folder / PAGE, result.page.html, overwrite=True)
         self._update(status="done", finished=time.time(), stats=asdict(result.stats),
-                     finish_reason=result.finish_reason, found_html=result.html.found_html)
+                     finish_reason=result.finish_reason, found_html=result.page.found_html)
 
     def save_review(self, review: Review) -> None:
         """Keep the render, the pictures and the scores of the page (final or edited)."""

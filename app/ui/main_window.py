@@ -7,13 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from app.job.run import STAGE_TEXT, BackendKeeper, RunState, error_text, run_job
 from app.outputs.history import History, HistoryEntry
-from app.review.render import Rendered
 from app.settings import load_settings_or_defaults
 from app.ui.actions import main_toolbar
 from app.ui.banner import Banner
@@ -22,17 +21,16 @@ from app.ui.compare_pane import ComparePane
 from app.ui.export import open_in_browser
 from app.ui.input_pane import InputColumn, ask_screenshot, image_from_mime
 from app.ui.job_runner import QtJobRunner
-from app.ui.render_service import RenderRequest, RenderService
+from app.ui.live_review import LiveReview
+from app.ui.render_service import RenderService
 from app.ui.run_status import ModelLabel, RunStatus
 from app.ui.threads import run_in_thread
+from app.ui.window_state import restore_window, save_window
 
 if TYPE_CHECKING:
     from app.intake import Screenshot
     from app.job.events import JobEvent
     from app.review.review import Review
-
-PREVIEW_EVERY_MS = 1000
-
 
 def app_icon() -> QIcon:
     from assets import asset
@@ -59,15 +57,13 @@ class MainWindow(QMainWindow):
         self._runner.event.connect(self.on_job_event)
         self._runner.idle.connect(self._on_runner_idle)
         self._renders = RenderService(self)  # the warm browser, for the job and the previews
-        self._renders.rendered.connect(self.on_rendered)
-        self._renders.failed.connect(self.on_render_failed)
         self._closing = False
         self.hide_on_close = False  # set by the shell when a tray icon keeps the app running
         self._generate_when_open = False
         self.settings, problem = load_settings_or_defaults()
 
         self._build()
-        self._restore()
+        restore_window(self, self.splitter)
         self.refresh_history()
         self._update_actions()
         if problem:  # a broken settings file: the window opens anyway and says why
@@ -85,7 +81,7 @@ class MainWindow(QMainWindow):
         self.setStyleSheet(style.read_text(encoding="utf-8"))
         self.model_status = ModelLabel()
         main_toolbar(self, self.model_status)
-        self._show_model_state("not loaded")
+        self.model_status.show_state(self.settings, "not loaded")
 
         self.banner = Banner()
         left = InputColumn()
@@ -109,19 +105,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.status = RunStatus(self.statusBar())
-        self._preview_timer = QTimer(self, interval=PREVIEW_EVERY_MS)
-        self._preview_timer.timeout.connect(self._preview)
-
-    def _restore(self) -> None:
-        state = QSettings()
-        geometry = state.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1480, 880)
-        splitter = state.value("window/splitter")
-        if splitter is not None:
-            self.splitter.restoreState(splitter)
+        self.live = LiveReview(self._renders, self.compare, self)
+        self.live.reviewed.connect(self._on_reviewed)
+        self.live.failed.connect(self._on_render_failed)
 
     # --------------------------------------------------------------------- state display
 
@@ -143,12 +129,6 @@ class MainWindow(QMainWindow):
             a.setEnabled(has_page)
         self.settings_action.setEnabled(not self.running)
         self.models_action.setEnabled(not self.running)
-
-    def _show_model_state(self, state: str, detail: str = "") -> None:
-        self.model_status.show_state(self.settings, state, detail)
-
-    def _set_phase(self, text: str, busy: bool = True) -> None:
-        self.status.say(text, busy)
 
     def show_error(self, error: BaseException, what: str = "") -> None:
         message, details = error_text(error, what)
@@ -185,13 +165,13 @@ class MainWindow(QMainWindow):
         from app.intake import load_screenshot
 
         self._generate_when_open = then_generate
-        self._set_phase("Opening the screenshot…")
+        self.status.say_busy("Opening the screenshot…")
         run_in_thread(lambda: load_screenshot(source, device_pixel_ratio=device_pixel_ratio,
                                               name=name),
                       self.set_screenshot, self._on_open_failed, owner=self)
 
     def _on_open_failed(self, error: Exception) -> None:
-        self._set_phase("Ready", busy=False)
+        self.status.say("Ready")
         self.show_error(error, "Could not open the image")
 
     def set_screenshot(self, shot: Screenshot, entry: HistoryEntry | None = None) -> None:
@@ -202,7 +182,7 @@ class MainWindow(QMainWindow):
             self.code.show_text("")
         if self.banner.level != "info":
             self.banner.hide()
-        self._set_phase(f"{shot.describe()}. Press Generate (Ctrl+Enter).", busy=False)
+        self.status.say(f"{shot.describe()}. Press Generate (Ctrl+Enter).")
         self._update_actions()
         if self._generate_when_open:
             self._generate_when_open = False
@@ -214,21 +194,22 @@ class MainWindow(QMainWindow):
         if self.shot is None or self.running:
             return
         settings, shot, backends, renders = self.settings, self.shot, self.backends, self._renders
-        self.run = RunState.recorded(self.history, shot, settings, background=self._save)
-        self.entry, self.review = self.run.entry, None
+        run = self.run = RunState(max_tokens=settings.max_tokens, background=self._save)
+        self.review = None
         self.code.show_text("")
         self.compare.badge.clear_score()
         self.banner.hide()
-        self.status.follow(self.run)
-        # the backend is built on the job's thread: it reads the model's headers
-        self._runner.start(lambda cancel: run_job(settings, shot, backends, cancel, renders))
-        self._preview_timer.start()
-        self.refresh_history()
+        self.status.follow(run)
+        history = self.history  # the run is recorded on the job's thread: it syncs to disk
+        self._runner.start(lambda cancel: run_job(
+            settings, shot, backends, cancel, renders,
+            first=lambda: run.record_in(history, shot, settings)))
+        self.live.follow(run, shot)
         self._update_actions()
 
     def stop(self) -> None:
         if self.running:
-            self._set_phase("Stopping…")
+            self.status.say_busy("Stopping…")
             self._runner.cancel()
 
     def on_job_event(self, ev: JobEvent) -> None:
@@ -238,8 +219,11 @@ class MainWindow(QMainWindow):
         if run is None:
             return
         run.apply(ev)
+        if run.entry is not None and self.entry is not run.entry:
+            self.entry = run.entry  # recorded: the Recent list shows it
+            self.refresh_history()
         if run.model_state and self.model_status.property("state") != run.model_state:
-            self._show_model_state(run.model_state, run.model_detail)
+            self.model_status.show_state(self.settings, run.model_state, run.model_detail)
         self.status.draw()
         match ev:
             case BackendReady(explanation=explanation, warning=warning):
@@ -249,18 +233,19 @@ class MainWindow(QMainWindow):
             case TokenChunk(text=text):
                 self.code.append_stream(text)
             case JobFinished(result=result):
-                self._preview_timer.stop()
-                self.code.show_text(result.html.html)
-                if not result.html.found_html:
+                self.live.stop_previews()
+                self.code.show_text(result.page.html)
+                if not result.page.found_html:
                     self.banner.show_message(
                         "The model wrote no HTML; its text is kept in the page.", "warning")
                 if result.review is not None:
+                    self.compare.show_review(result.review)
                     self._show_review(result.review, f" in {run.elapsed():.0f} s")
                 elif result.review_error is not None:
-                    self._set_phase("Could not render the page", busy=False)
+                    self.status.say("Could not render the page")
                     self.show_error(result.review_error)
             case JobFailed(partial_text=partial):
-                self._preview_timer.stop()
+                self.live.stop_previews()
                 self.status.stop_clock()
                 if not run.stopped:
                     message, details = error_text(ev.error, details=ev.details)
@@ -269,12 +254,6 @@ class MainWindow(QMainWindow):
                     self.code.show_text(partial)
                 self.refresh_history()
 
-    def _preview(self) -> None:
-        """About once a second while writing: repair the partial HTML and render it."""
-        text = self.run.take_preview() if self.run is not None else None
-        if text is not None and self.shot is not None:
-            self._render(text, compare=False, tag="preview", repair=True)
-
     def _on_runner_idle(self) -> None:
         self._update_actions()
         if self._closing:
@@ -282,31 +261,22 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------------ rendering
 
-    def _render(self, html: str, *, compare: bool, tag: str, repair: bool = False) -> None:
+    def _review(self, html: str, tag: str) -> None:
         if self.shot is not None:
-            if compare:
-                self._set_phase(STAGE_TEXT["render"])
-            self._renders.request(RenderRequest(
-                html=html, screenshot=self.shot, compare=compare, tag=tag, repair=repair,
-                cache_dir=self.entry.folder if self.entry is not None else None))
+            self.status.say_busy(STAGE_TEXT["render"])
+            self.live.review(html, self.shot, tag,
+                             cache_dir=self.entry.folder if self.entry is not None else None)
 
-    def on_rendered(self, request: RenderRequest, outcome: Review | Rendered | None) -> None:
-        if request.screenshot is not self.shot or outcome is None:
-            return  # for a screenshot no longer shown, or a preview with no HTML yet
-        if isinstance(outcome, Rendered):  # a preview: shown until the final review is in
-            if self.running:
-                self.compare.show_render(outcome.rgb)
-            return
-        self._show_review(outcome)
+    def _on_reviewed(self, review: Review) -> None:
+        self._show_review(review)
         if self.entry is not None:
             entry = self.entry
-            self._save(lambda: entry.save_review(outcome))
+            self._save(lambda: entry.save_review(review))
 
     def _show_review(self, review: Review, took: str = "") -> None:
         self.review = review
-        self.compare.show_review(review)
-        self._set_phase(f"Done{took}: similarity {review.similarity:.2f}. Edit the "
-                        "HTML to refine it, or export it (Ctrl+S).", busy=False)
+        self.status.say(f"Done{took}: similarity {review.similarity:.2f}. Edit the "
+                        "HTML to refine it, or export it (Ctrl+S).")
         self.status.stop_clock()
         self._update_actions()
 
@@ -315,10 +285,9 @@ class MainWindow(QMainWindow):
         run_in_thread(write, lambda _: self.refresh_history(),
                       lambda e: self.show_error(e, "Could not save the run"), owner=self)
 
-    def on_render_failed(self, request: RenderRequest, error: Exception) -> None:
-        if request.tag != "preview":
-            self._set_phase("Could not render the page", busy=False)
-            self.show_error(error, "Could not render the page")
+    def _on_render_failed(self, error: Exception) -> None:
+        self.status.say("Could not render the page")
+        self.show_error(error, "Could not render the page")
 
     def on_edited(self, text: str) -> None:
         if self.running or self.shot is None or not text.strip():
@@ -327,7 +296,7 @@ class MainWindow(QMainWindow):
             self.entry.save_page(text)
         if self.banner.level in ("warning", "info"):
             self.banner.hide()  # about the model's answer, which the user has now replaced
-        self._render(text, compare=True, tag="edit")
+        self._review(text, "edit")
 
     # --------------------------------------------------------------------------- output
 
@@ -341,12 +310,12 @@ class MainWindow(QMainWindow):
         if not html.strip():
             return None
         return export_page(self, html, self.shot, self.review, with_pictures,
-                           lambda p: self._set_phase(f"Exported {p}", busy=False),
+                           lambda p: self.status.say(f"Exported {p}"),
                            lambda e: self.show_error(e, "Could not export"))
 
     def copy_html(self) -> None:
         QGuiApplication.clipboard().setText(self.code.toPlainText())
-        self._set_phase("HTML copied to the clipboard", busy=False)
+        self.status.say("HTML copied to the clipboard")
 
     def open_in_browser(self) -> None:
         open_in_browser(self.code.toPlainText())
@@ -357,7 +326,7 @@ class MainWindow(QMainWindow):
         dialog = ModelSetupDialog(self.settings, self)
         if dialog.exec() and dialog.chosen is not None:
             self.settings = dialog.chosen
-            self._show_model_state("not loaded")
+            self.model_status.show_state(self.settings, "not loaded")
             self.banner.hide()
 
     def open_settings(self) -> None:
@@ -366,7 +335,7 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.settings, self)
         if dialog.exec():
             self.settings = dialog.settings
-            self._show_model_state("not loaded")
+            self.model_status.show_state(self.settings, "not loaded")
             if self.banner.level == "info":
                 self.banner.hide()
             self.settings_changed.emit()
@@ -389,7 +358,7 @@ class MainWindow(QMainWindow):
             self.set_screenshot(shot, entry)
             self.code.show_text(html or "")
             if html:
-                self._render(html, compare=True, tag="reopen")
+                self._review(html, "reopen")
 
         run_in_thread(load, show, lambda e: self.show_error(e, "Could not reopen that run"),
                       owner=self)
@@ -412,13 +381,11 @@ class MainWindow(QMainWindow):
         if self.running:
             self._closing = True  # stop first; the window closes when the run has ended
             self._runner.cancel()
-            self._set_phase("Stopping before closing…")
+            self.status.say_busy("Stopping before closing…")
             event.ignore()
             return
-        state = QSettings()
-        state.setValue("window/geometry", self.saveGeometry())
-        state.setValue("window/splitter", self.splitter.saveState())
-        self._preview_timer.stop()
+        save_window(self, self.splitter)
+        self.live.stop_previews()
         self.status.stop_clock()
         self._renders.shutdown()
         self.backends.close()

@@ -67,12 +67,12 @@ def _render_loop(inbox: queue.Queue[tuple[_Call, Future[Any]] | None]) -> None:
 class RenderService(QObject):
     rendered = Signal(object, object)  # RenderRequest, Review | Rendered (None: no HTML yet)
     failed = Signal(object, object)  # RenderRequest, exception
-    _report = Signal(object, object)  # RenderRequest, Future: delivered on the UI thread
+    _served = Signal(object, object)  # RenderRequest, Future: delivered on the UI thread
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._inbox: queue.Queue[tuple[_Call, Future[Any]] | None] = queue.Queue()
-        self._report.connect(self._on_report)
+        self._served.connect(self._on_served)
         self._thread = threading.Thread(target=_render_loop, args=(self._inbox,),
                                         daemon=True, name="renderer")
         self._thread.start()
@@ -102,10 +102,10 @@ class RenderService(QObject):
             return
         self._busy = True
         future = self.call(lambda r: _serve(request, r))
-        future.add_done_callback(lambda f: self._report.emit(request, f))
+        future.add_done_callback(lambda f: self._served.emit(request, f))
 
     @Slot(object, object)
-    def _on_report(self, request: RenderRequest, future: Future[Any]) -> None:
+    def _on_served(self, request: RenderRequest, future: Future[Any]) -> None:
         self._busy = False
         error = future.exception()
         if error is None:

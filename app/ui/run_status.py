@@ -56,6 +56,10 @@ class RunStatus:
             self.progress.setRange(0, 1)
             self.progress.setValue(1)
 
+    def say_busy(self, text: str) -> None:
+        """A line of its own while something runs (the bar moves)."""
+        self.say(text, busy=True)
+
     def follow(self, run: RunState) -> None:
         self.run = run
         self.tokens.clear()

@@ -36,10 +36,11 @@ def terminal(events: list) -> object:  # type: ignore[type-arg]
 def test_a_finished_job_and_its_run_state(job: CloneJob, tmp_path: Path) -> None:
     backend = ScriptedBackend([*tokens(*PAGE), done(3)])
     history = History(tmp_path)
-    run = RunState.recorded(history, job.screenshot, Settings(max_tokens=10))
+    run = RunState(max_tokens=10)
+    run.record_in(history, job.screenshot, Settings(max_tokens=10))
     for ev in run_clone(job, backend):
         run.apply(ev)
-    assert run.result is not None and run.result.html.found_html
+    assert run.result is not None and run.result.page.found_html
     assert run.tokens == 3 and run.text == "".join(PAGE) and run.ended and not run.stopped
     assert backend.requests[0].seed == 3 and backend.requests[0].max_tokens == 10
     meta = history.entries()[0].meta
@@ -95,7 +96,7 @@ def test_a_review_failure_leaves_the_page_standing(job: CloneJob, error: Excepti
     events = list(run_clone(job, ScriptedBackend([*tokens(*PAGE), done(3)]),
                             renderer=_BrokenRenderer(error)))  # type: ignore[arg-type]
     end = terminal(events)
-    assert isinstance(end, JobFinished) and end.result.html.found_html
+    assert isinstance(end, JobFinished) and end.result.page.found_html
     assert end.result.review is None and end.result.review_error is not None
     assert [e.stage for e in events if isinstance(e, StageStarted)][-1] == "render"
 
@@ -106,6 +107,16 @@ def test_run_job_builds_the_backend_first_and_fails_cleanly_without_a_model(
     assert isinstance(events[0], StageStarted) and events[0].stage == "check"
     end = terminal(events)
     assert isinstance(end, JobFailed) and isinstance(end.error, ModelNotFound)
+
+
+def test_a_failure_before_the_job_starts_still_ends_it(job: CloneJob) -> None:
+    def full_disk() -> None:
+        raise OSError(28, "No space left on device")
+
+    events = list(run_job(Settings(), job.screenshot, BackendKeeper(), CancelToken(),
+                          first=full_disk))
+    end = terminal(events)
+    assert isinstance(end, JobFailed) and "No space left" in str(end.error)
 
 
 def test_job_for_maps_the_settings_once(job: CloneJob) -> None:
@@ -135,3 +146,15 @@ def test_errors_cross_a_process_boundary_whole() -> None:
     assert (back.returncode, back.log_tail) == (-11, ("a", "b"))
     rejected = error_from_dict(error_to_dict(ImageRejected("too small", source="x.png")))
     assert isinstance(rejected, ImageRejected) and rejected.source == "x.png"
+
+
+def test_loading_says_how_much_it_reads(job: CloneJob) -> None:
+    from inference.events import ModelLoading
+
+    run = RunState(max_tokens=10)
+    for ev in run_clone(job, ScriptedBackend([ModelLoading(model="gemma", size_bytes=7_300_000_000),
+                                              *tokens(*PAGE), done(3)])):
+        run.apply(ev)
+        if isinstance(ev, StageStarted) and ev.stage == "load":
+            assert run.phase() == "Loading the model: gemma, 7.3 GB…"
+    assert run.result is not None
