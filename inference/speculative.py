@@ -76,7 +76,10 @@ class DraftLength:
             return 0
         a = self.accept[order]
         best_k, best_rate, expected = 0, 1.0 / self.single_s, 1.0
-        for k in range(1, min(available, self.max_k) + 1):
+        # until a verification has been timed, try the cheapest one (on some CPUs a pass over
+        # a few tokens costs many one-token passes)
+        longest = min(available, self.max_k) if self._verified else 1
+        for k in range(1, longest + 1):
             expected += a ** k
             rate = expected / (self.single_s + self.extra_s * k)
             if rate > best_rate:
@@ -91,6 +94,10 @@ class DraftLength:
         rate = accepted / tried
         w = 1 - (1 - self._EMA) ** tried
         self.accept[order] += w * (rate - self.accept[order])
+
+    def assume_costs(self, *, single_s: float, extra_s: float) -> None:
+        """Known costs instead of measured ones (the offline measurement)."""
+        self.single_s, self.extra_s, self._verified = single_s, extra_s, True
 
     def observe_cost(self, n_tokens: int, seconds: float) -> None:
         if n_tokens == 1:
@@ -180,7 +187,7 @@ def measure_acceptance(prompt: Sequence[int], answer: Sequence[int], k: int,
     drafter = NgramDrafter(prompt)
     length = DraftLength(max_k=k)
     if verify_cost is not None:
-        length.single_s, length.extra_s = 1.0, verify_cost
+        length.assume_costs(single_s=1.0, extra_s=verify_cost)
     shadow = ShadowDraft()
     steps = drafted = accepted = i = 0
     while i < len(answer):
