@@ -71,6 +71,26 @@ def _receive(stream: IO[bytes]) -> dict[str, Any] | None:
     return pickle.loads(data) if data else None
 
 
+def split_crash_dump(lines: list[str]) -> tuple[list[str], list[str]]:
+    """A child's stderr lines: (the log before faulthandler's dump, the dump)."""
+    starts = [i for i, line in enumerate(lines) if line.startswith(_CRASH_DUMP)]
+    cut = starts[-1] if starts else len(lines)
+    return lines[:cut], lines[cut:]
+
+
+def crash_stack(dump: list[str], n: int = 24) -> tuple[str, ...]:
+    """faulthandler's dump, shortened: the Python stack of each thread, the crashed one
+    first (empty when there was no dump)."""
+    threads: list[list[str]] = [[]]
+    for line in dump[1:]:
+        if line.startswith(("Thread 0x", "Current thread")):
+            threads.append([])
+        if line.strip() and not line.startswith("Extension modules"):
+            threads[-1].append(line)
+    threads.sort(key=lambda t: not (t and t[0].startswith("Current thread")))
+    return tuple([*dump[:1], *(line for t in threads for line in t)][:n])
+
+
 # ---------------------------------------------------------------------------------------- child
 
 def _model_identity(config: EngineConfig) -> tuple[Any, ...]:
@@ -201,27 +221,11 @@ class ModelWorker:
 
     def log_tail(self, n: int = 12) -> tuple[str, ...]:
         """The last lines of llama.cpp's log, before any crash dump."""
-        lines, _ = self._split_log()
+        lines, _ = split_crash_dump(list(self.log))
         return tuple(line for line in lines[-n:] if line.strip())
 
-    def crash_stack(self, n: int = 24) -> tuple[str, ...]:
-        """faulthandler's dump after a native crash: the Python stack of each thread, the
-        crashed one first (empty when the child did not crash that way)."""
-        _, dump = self._split_log()
-        threads: list[list[str]] = [[]]
-        for line in dump[1:]:
-            if line.startswith(("Thread 0x", "Current thread")):
-                threads.append([])
-            if line.strip() and not line.startswith("Extension modules"):
-                threads[-1].append(line)
-        threads.sort(key=lambda t: not (t and t[0].startswith("Current thread")))
-        return tuple([*dump[:1], *(line for t in threads for line in t)][:n])
-
-    def _split_log(self) -> tuple[list[str], list[str]]:
-        lines = list(self.log)
-        starts = [i for i, line in enumerate(lines) if line.startswith(_CRASH_DUMP)]
-        cut = starts[-1] if starts else len(lines)
-        return lines[:cut], lines[cut:]
+    def crash_stack(self) -> tuple[str, ...]:
+        return crash_stack(split_crash_dump(list(self.log))[1])
 
     def next_message(self, timeout: float | None = None) -> dict[str, Any]:
         try:
