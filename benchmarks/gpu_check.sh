@@ -15,18 +15,21 @@
 # --build with --cpu: still build the carried archive (for the CPU) to check that step
 # --small a small model with the real 262,144-token vocabulary instead of the 7.4 GB one
 # --tokens=N, --rounds=N   passed to bench_decode (default 128 and 2)
+# --diagnose instead of the benchmarks, run each step of the model path alone in a subprocess
+#            (benchmarks/gpu_diagnose.py): one JSON line per step, whole logs in $WORK/diagnose
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 CARRY=$ROOT/.gpu-carry
 WORK=${WORK:-/tmp/shotclone-gpu-check}
 PY=${PYTHON:-python3}
-cpu=0 build=1 small=0 tokens=128 rounds=2
+cpu=0 build=1 small=0 diag=0 tokens=128 rounds=2
 for arg in "$@"; do
     case $arg in
         --cpu) cpu=1 build=0 ;;
         --build) build=1 ;;
         --small) small=1 ;;
+        --diagnose) diag=1 ;;
         --tokens=*) tokens=${arg#*=} ;;
         --rounds=*) rounds=${arg#*=} ;;
         *) echo "gpu_check: unknown option $arg" >&2; exit 2 ;;
@@ -89,6 +92,14 @@ EOF
 )
 IFS=$'\t' read -r model mmproj bytes seconds <<<"$pair"
 echo "{\"step\": \"model\", \"path\": \"$model\", \"bytes\": $bytes, \"random_data\": true, \"write_s\": $seconds}"
+
+if ((diag)); then
+    status=0
+    "$PY" -m benchmarks.gpu_diagnose --model "$model" --mmproj "$mmproj" \
+        --gpu-layers "$( ((cpu)) && echo 0 || echo auto)" --work "$WORK/diagnose" || status=1
+    echo "{\"step\": \"done\", \"ok\": $( ((status)) && echo false || echo true ), \"seconds\": $(elapsed)}"
+    exit $status
+fi
 
 step() {  # run a benchmark; its JSON lines to stdout, everything to $WORK/NAME.log
     local name=$1; shift

@@ -50,6 +50,14 @@ def resolve_gpu_layers(config: EngineConfig) -> int:
     return config.gpu_layers
 
 
+def llama_settings(config: EngineConfig, gpu_layers: int) -> dict[str, Any]:
+    """The text model's ``Llama`` arguments (benchmarks/gpu_diagnose.py loads with them too)."""
+    return dict(model_path=str(config.model), n_gpu_layers=gpu_layers, n_ctx=config.n_ctx,
+                n_batch=config.n_batch, n_ubatch=config.debug_ubatch or config.n_batch,
+                n_threads=config.n_threads, flash_attn=config.flash_attn, swa_full=False,
+                type_k=_CACHE_TYPES[config.cache_type], type_v=_CACHE_TYPES[config.cache_type])
+
+
 class _MtmdHooks:
     """Stands in for the ``llama_cpp.mtmd_cpp`` module inside a chat handler: sets the image
     token budget the handlers never set, and times each image as llama.cpp encodes it."""
@@ -80,11 +88,11 @@ class _MtmdHooks:
         return result
 
 
-def _make_handler(vision: VisionModel, image_tokens: int,
-                  on_image: Callable[[int, int, float], None]) -> Any:
+def make_handler(vision: VisionModel, image_tokens: int,
+                 on_image: Callable[[int, int, float], None], *, verbose: bool = False) -> Any:
     name = vision.legacy_handler or "MTMDChatHandler"
     handler = getattr(llama_chat_format, name)(clip_model_path=str(vision.mmproj.path),
-                                               verbose=False)
+                                               verbose=verbose)
     handler._mtmd_cpp = _MtmdHooks(handler._mtmd_cpp, image_tokens, on_image)
     return handler
 
@@ -116,22 +124,10 @@ class LocalEngine:
             llama_log.install()
             cfg = self.config
             started = time.monotonic()
-            handler = _make_handler(self.vision, cfg.image_tokens, self._on_image)
+            handler = make_handler(self.vision, cfg.image_tokens, self._on_image)
             try:
-                llm = llama_cpp.Llama(
-                    model_path=str(cfg.model),
-                    chat_handler=handler,
-                    n_gpu_layers=self.gpu_layers,
-                    n_ctx=cfg.n_ctx,
-                    n_batch=cfg.n_batch,
-                    n_ubatch=cfg.debug_ubatch or cfg.n_batch,
-                    n_threads=cfg.n_threads,
-                    flash_attn=cfg.flash_attn,
-                    swa_full=False,
-                    type_k=_CACHE_TYPES[cfg.cache_type],
-                    type_v=_CACHE_TYPES[cfg.cache_type],
-                    verbose=False,
-                )
+                llm = llama_cpp.Llama(chat_handler=handler,
+                                      **llama_settings(cfg, self.gpu_layers), verbose=False)
             except (ValueError, RuntimeError) as e:
                 raise ModelLoadFailed(self._failure("load the model", e), path=cfg.model) from e
             try:

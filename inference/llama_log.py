@@ -4,6 +4,7 @@ how many layers it offloaded). One callback serves the whole process."""
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import threading
 from collections import deque
@@ -39,9 +40,21 @@ def install(echo: TextIO | None = None) -> None:
     call without ``echo`` keeps the one set before."""
     if echo is not None:
         set_echo(echo)
-    llama_cpp.llama_log_set(_on_log, ctypes.c_void_p(0))
-    mtmd_cpp.mtmd_log_set(_on_log, ctypes.c_void_p(0))
-    mtmd_cpp.mtmd_helper_log_set(_on_log, ctypes.c_void_p(0))
+    _set_callback(_on_log)
+    atexit.unregister(restore_default)  # one registration, however often this runs
+    atexit.register(restore_default)
+
+
+def restore_default() -> None:
+    """Give llama.cpp back its own C loggers, so that nothing it logs while the process ends
+    (a GPU backend's teardown) calls into a finalized interpreter."""
+    _set_callback(llama_cpp.llama_log_callback())  # a NULL pointer: llama.cpp's default
+
+
+def _set_callback(callback: ctypes._CFuncPtr) -> None:
+    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
+    mtmd_cpp.mtmd_log_set(callback, ctypes.c_void_p(0))
+    mtmd_cpp.mtmd_helper_log_set(callback, ctypes.c_void_p(0))
 
 
 def set_echo(stream: TextIO | None) -> TextIO | None:

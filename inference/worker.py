@@ -4,7 +4,9 @@ cancel during image encoding or prefill (which Python cannot interrupt) kills it
 
 Wire: length-prefixed pickles of plain dicts, ``{"type", "request_id", ...}``. Every request
 ends in ``done`` or ``error`` (the error's class, message and fields). The child's stderr
-carries llama.cpp's log, whose tail explains a crash. The child exits when its stdin closes,
+carries llama.cpp's log and, after a native crash, faulthandler's Python stack: both are
+written to a copy of stderr taken at start, which llama-cpp-python's quiet mode (it points
+fds 1 and 2 at /dev/null while it loads) does not silence. The child exits when its stdin closes,
 so it never outlives its parent, even one killed with SIGKILL.
 
 Run as ``python -m inference.worker`` (the parent does this)."""
@@ -14,6 +16,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import enum
+import faulthandler
 import os
 import pickle
 import queue
@@ -47,6 +50,7 @@ from inference.gguf import inspect_pair, remember
 START_TIMEOUT_S = 60.0
 _POLL_S = 0.05
 _EOF = {"type": "eof"}
+_CRASH_DUMP = "Fatal Python error:"  # faulthandler's first line
 _SIGNALS = {signal.SIGABRT: "llama.cpp aborted (SIGABRT)",
             signal.SIGSEGV: "a segmentation fault (SIGSEGV)",
             signal.SIGKILL: "it was killed (SIGKILL; often the out-of-memory killer)",
@@ -67,6 +71,26 @@ def _receive(stream: IO[bytes]) -> dict[str, Any] | None:
     return pickle.loads(data) if data else None
 
 
+def split_crash_dump(lines: list[str]) -> tuple[list[str], list[str]]:
+    """A child's stderr lines: (the log before faulthandler's dump, the dump)."""
+    starts = [i for i, line in enumerate(lines) if line.startswith(_CRASH_DUMP)]
+    cut = starts[-1] if starts else len(lines)
+    return lines[:cut], lines[cut:]
+
+
+def crash_stack(dump: list[str], n: int = 24) -> tuple[str, ...]:
+    """faulthandler's dump, shortened: the Python stack of each thread, the crashed one
+    first (empty when there was no dump)."""
+    threads: list[list[str]] = [[]]
+    for line in dump[1:]:
+        if line.startswith(("Thread 0x", "Current thread")):
+            threads.append([])
+        if line.strip() and not line.startswith("Extension modules"):
+            threads[-1].append(line)
+    threads.sort(key=lambda t: not (t and t[0].startswith("Current thread")))
+    return tuple([*dump[:1], *(line for t in threads for line in t)][:n])
+
+
 # ---------------------------------------------------------------------------------------- child
 
 def _model_identity(config: EngineConfig) -> tuple[Any, ...]:
@@ -81,7 +105,9 @@ def child_main() -> None:
 
     channel = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # stray prints from C code land in the log, not in the message stream
-    llama_log.install(echo=sys.stderr)
+    log = os.fdopen(os.dup(2), "w", buffering=1)  # stays the parent's pipe, whatever fd 2 is
+    faulthandler.enable(log, all_threads=True)
+    llama_log.install(echo=log)
     inbox: queue.Queue[dict[str, Any]] = queue.Queue()
     cancels: dict[str, CancelToken] = {}
     send_lock = threading.Lock()
@@ -167,7 +193,9 @@ class ModelWorker:
         self.log: deque[str] = deque(maxlen=200)
         self._send_lock = threading.Lock()
         threading.Thread(target=self._read_messages, daemon=True, name="worker-out").start()
-        threading.Thread(target=self._read_log, daemon=True, name="worker-log").start()
+        self._log_reader = threading.Thread(target=self._read_log, daemon=True,
+                                            name="worker-log")
+        self._log_reader.start()
         _live_workers.add(self)
         ready = self.next_message(START_TIMEOUT_S)
         if ready.get("type") != "ready":
@@ -192,7 +220,12 @@ class ModelWorker:
             self.log.append(raw.decode("utf-8", errors="replace").rstrip())
 
     def log_tail(self, n: int = 12) -> tuple[str, ...]:
-        return tuple(line for line in list(self.log)[-n:] if line.strip())
+        """The last lines of llama.cpp's log, before any crash dump."""
+        lines, _ = split_crash_dump(list(self.log))
+        return tuple(line for line in lines[-n:] if line.strip())
+
+    def crash_stack(self) -> tuple[str, ...]:
+        return crash_stack(split_crash_dump(list(self.log))[1])
 
     def next_message(self, timeout: float | None = None) -> dict[str, Any]:
         try:
@@ -216,6 +249,7 @@ class ModelWorker:
 
     def describe_exit(self, when: str) -> str:
         code = self.process.wait()
+        self._log_reader.join(timeout=2.0)  # the last lines (the crash dump) may still be in flight
         if code < 0 and -code in _SIGNALS:
             why = _SIGNALS[signal.Signals(-code)]
         elif code < 0:
@@ -223,8 +257,10 @@ class ModelWorker:
         else:
             why = f"exit code {code}"
         tail = "\n".join(self.log_tail()) or "(it wrote nothing)"
+        stack = "\n".join(self.crash_stack())
         return (f"The model worker crashed {when}: {why}. ShotClone is fine and the next job "
-                f"starts a fresh worker.\nLast lines of llama.cpp's log:\n{tail}")
+                f"starts a fresh worker.\nLast lines of llama.cpp's log:\n{tail}"
+                + (f"\nWhere it crashed:\n{stack}" if stack else ""))
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -163,6 +164,29 @@ def test_shutdown_steps() -> None:
 def test_a_worker_that_dies_on_start(tiny_model: tuple[Path, Path]) -> None:
     with pytest.raises(WorkerCrashed, match="(?s)while starting: exit code 3.*libcuda"):
         ModelWorker(env={"BROKEN_WORKER": "fail_on_start"}, command=BROKEN)
+
+
+def test_a_native_crash_while_loading_quietly_shows_the_log_and_the_stack(
+        tiny_model: tuple[Path, Path]) -> None:
+    """llama-cpp-python points fds 1 and 2 at /dev/null while it loads (verbose=False): the
+    log and faulthandler's Python stack must still reach the parent."""
+    config = EngineConfig(model=tiny_model[0], mmproj=tiny_model[1], n_ctx=4096)
+    worker = ModelWorker(env={"BROKEN_WORKER": "segv_in_load"}, command=BROKEN)
+    try:
+        worker.send(type="generate", request_id="r", config=config.to_dict(),
+                    request=asdict(request()))
+        while worker.next_message(60)["type"] not in ("eof", "timeout"):
+            pass
+        message = worker.describe_exit("while loading")
+    finally:
+        worker.kill()
+    assert worker.process.returncode == -signal.SIGSEGV
+    assert "a segmentation fault (SIGSEGV)" in message
+    assert "load_tensors" in message  # llama.cpp's log, written while fd 2 was /dev/null
+    stack = message.split("Where it crashed:\n", 1)[1].splitlines()
+    assert stack[0] == "Fatal Python error: Segmentation fault"
+    assert stack[1].startswith("Current thread") and "load_then_crash" in stack[2]
+    assert any("engine.py" in line and "in load" in line for line in stack)
 
 
 CALLER = """
