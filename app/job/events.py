@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from app.intake import Screenshot
 from app.page.html import CleanHtml
-from app.review.review import Review
 from inference.errors import ShotCloneError
 from inference.events import FinishReason, GenerationStats
+
+if TYPE_CHECKING:  # the review stack (browser, OpenCV, OCR) loads only when a job reviews
+    from app.review.review import Review
 
 Stage = Literal["check", "load", "prompt", "generate", "html", "render", "compare"]
 

@@ -22,9 +22,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from app.review.textblocks import Colour, TextBlock, merge
+
+
+def linear_sum_assignment(sim: np.ndarray, *, maximize: bool) -> tuple[np.ndarray, np.ndarray]:
+    # scipy.optimize costs a third of a second to import: only pay it when scoring
+    from scipy.optimize import linear_sum_assignment as assign
+
+    return assign(sim, maximize=maximize)
 
 MATCH_THRESHOLD = 0.5  # Design2Code's: a weaker pair is two unmatched blocks
 MISTEXTED_BELOW = 0.9  # a matched pair whose text is less alike than this is shown as wrong
