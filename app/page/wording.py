@@ -1,0 +1,73 @@
+"""Wording: where the page's text differs from the original's by a few characters (a model's
+misreading: "Dashbaord", "$40,00O"), write the original's exact words. Only text nodes change;
+tags, attributes and CSS are never touched, and text that matches no line of the original, or
+differs from it by more than a misreading would, is left alone."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from html import escape, unescape
+
+from app.page.source import pieces, splice
+
+MIN_RATIO = 0.75  # difflib's similarity: lower than this is different text, not a misreading
+MIN_CHARS = 3
+_INVISIBLE = ("style", "script", "title", "noscript", "template", "textarea")
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    was: str
+    now: str
+
+
+def _candidates(text: str, lines: list[str]) -> list[str]:
+    """The lines of the original, and each run of as many words as ``text`` has within them
+    (a text node is often part of a line: 'Welcome back,' before a bold name)."""
+    n = len(text.split())
+    out = []
+    for line in lines:
+        out.append(line)
+        words = line.split()
+        if len(words) > n:
+            out += [" ".join(words[i:i + n]) for i in range(len(words) - n + 1)]
+    return out
+
+
+def _closest(text: str, lines: list[str]) -> str | None:
+    best, best_ratio = None, MIN_RATIO
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(text)
+    for cand in _candidates(text, lines):
+        if abs(len(cand) - len(text)) > max(2, len(text) // 4):
+            continue
+        matcher.set_seq1(cand)
+        if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
+            continue
+        ratio = matcher.ratio()
+        if ratio > best_ratio or (ratio == best_ratio and best is None):
+            best, best_ratio = cand, ratio
+    return best
+
+
+def fix_wording(html: str, original_lines: list[str]) -> tuple[str, list[Fix]]:
+    """The page with each text run that misreads a line of the original corrected, and the
+    fixes. Every byte outside the corrected runs stays as it was."""
+    lines = [" ".join(line.split()) for line in original_lines if line.strip()]
+    fixes: list[Fix] = []
+    changes = []
+    for piece in pieces(html):
+        if piece.kind != "text" or piece.name in _INVISIBLE:
+            continue
+        raw = html[piece.start:piece.end]
+        text = " ".join(unescape(raw).split())
+        if len(text) < MIN_CHARS or text in lines:
+            continue
+        found = _closest(text, lines)
+        if found is None or found.lower() == text.lower():
+            continue  # a case difference is CSS's text-transform more often than a misreading
+        lead, trail = raw[: len(raw) - len(raw.lstrip())], raw[len(raw.rstrip()):]
+        changes.append((piece.start, piece.end, lead + escape(found, quote=False) + trail))
+        fixes.append(Fix(text, found))
+    return splice(html, changes), fixes
