@@ -13,12 +13,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app import __version__
-from app.errors import BadInput, OutputFailed
+from app.errors import BadInput, OutputExists, OutputFailed
 from app.intake import load_screenshot
 from app.job.batch import Outcome, Target, check_target, clone_to_files, images_in, run_batch
 from app.job.events import CloneResult
 from app.job.run import BackendPlan, plan_backends
-from app.outputs.files import check_writable, refuse_existing
+from app.outputs.files import check_writable, refuse_existing, write_atomic
+from app.page.repair import RepairOptions, repair, score, text_reader
 from app.progress import follow, summary
 from app.review.render import Renderer
 from app.review.review import REPORT_FILES, Review, review, write_report
@@ -238,16 +239,8 @@ def _review_line(result: Review, report: Path | None) -> str:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     shot = load_screenshot(args.image, device_pixel_ratio=args.scale)
-    page = Path(args.page)
-    if not page.is_file():
-        raise BadInput(f"{page}: no such file.")
-    html = page.read_text(encoding="utf-8", errors="replace")
-    reference = None
-    if args.reference:
-        ref = Path(args.reference)
-        if not ref.is_file():
-            raise BadInput(f"{ref}: no such file.")
-        reference = ref.read_text(encoding="utf-8", errors="replace")
+    html = _read_page(args.page)
+    reference = _read_page(args.reference) if args.reference else None
     if args.report:
         refuse_existing(Path(args.report), list(REPORT_FILES), overwrite=args.force)
         check_writable(Path(args.report) / REPORT_FILES[0])
@@ -263,6 +256,46 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print(json.dumps(result.scores(), indent=2))
     else:
         print(_review_line(result, Path(args.report) if args.report else None))
+    return 0
+
+
+def _add_repair_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("repair", "steps that use the screenshot itself, each kept only if "
+                             "the score does not drop")
+    g.add_argument("--no-text", dest="repair_text", action="store_false",
+                   help="leave words that differ from the screenshot's by a few characters")
+    g.add_argument("--no-images", dest="repair_images", action="store_false",
+                   help="leave image placeholders empty instead of filling them with crops")
+    g.add_argument("--no-colours", dest="repair_colours", action="store_false",
+                   help="leave CSS colours a few shades off the screenshot's as they are")
+
+
+def _repair_options(args: argparse.Namespace) -> RepairOptions:
+    return RepairOptions(text=args.repair_text, images=args.repair_images,
+                         colours=args.repair_colours)
+
+
+def _read_page(path: str) -> str:
+    page = Path(path)
+    if not page.is_file():
+        raise BadInput(f"{page}: no such file.")
+    return page.read_text(encoding="utf-8", errors="replace")
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    shot = load_screenshot(args.image, device_pixel_ratio=args.scale)
+    html = _read_page(args.page)
+    out = Path(args.output) if args.output else Path(args.page).with_suffix(".repaired.html")
+    if out.exists() and not args.force:
+        raise OutputExists(out)
+    check_writable(out)
+    with Renderer() as renderer:
+        result = repair(renderer, shot, html, _repair_options(args), read_text=text_reader(),
+                        on_step=lambda step: print(step.line(), file=sys.stderr))
+    first = result.steps[0].before if result.steps else score(result.review)
+    print(f"similarity {first:.3f} -> {score(result.review):.3f}", file=sys.stderr)
+    write_atomic(out, result.html, overwrite=True)
+    print(out)
     return 0
 
 
@@ -417,6 +450,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(p)
     _add_endpoint_options(p)
     p.set_defaults(run=cmd_bench)
+
+    p = sub.add_parser("repair", help="fix a page's words, colours and pictures from a "
+                       "screenshot, without a model",
+                       description="Repair PAGE.html against the screenshot it recreates: "
+                                   "words a few characters off become the screenshot's (read "
+                                   "by OCR), image placeholders get the screenshot's pixels, "
+                                   "CSS colours a few shades off snap to its colours. Each "
+                                   "step is kept only if the similarity does not drop; each "
+                                   "step's change and score are printed.")
+    p.add_argument("page", metavar="PAGE.html", help="the page to repair")
+    p.add_argument("--image", required=True, metavar="IMAGE", help="the original screenshot")
+    p.add_argument("-o", "--output", metavar="OUT.html",
+                   help="where to write the repaired page (default: PAGE.repaired.html)")
+    p.add_argument("--force", action="store_true", help="replace OUT.html if it exists")
+    p.add_argument("--scale", type=float, metavar="DPR",
+                   help="device pixel ratio of the screenshot (default: from the file, else 1)")
+    _add_repair_options(p)
+    p.set_defaults(run=cmd_repair)
 
     p = sub.add_parser("doctor", help="say what this machine really has",
                        description="llama.cpp's build and GPU support, GPUs and free memory, "

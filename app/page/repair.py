@@ -11,8 +11,9 @@ from app.intake import Screenshot
 from app.page.colours import dominant_colours, snap_colours
 from app.page.placeholders import READ_BOXES, fill_placeholders, mark_placeholders
 from app.page.wording import fix_wording
+from app.review.ocr import ocr_available
 from app.review.render import Renderer
-from app.review.review import Review, render_page, review
+from app.review.review import Review, original_blocks, render_page, review
 
 STEPS = ("text", "images", "colours")  # pictures first: they cover the grey a snap would move
 
@@ -64,6 +65,14 @@ def score(review: Review) -> float:
 
 
 ReadText = Callable[[Screenshot], list[str]]  # the screenshot's lines of text (OCR)
+
+
+def text_reader() -> ReadText | None:
+    """The screenshot's text by OCR (``app.review.ocr``, read once per screenshot), or None
+    when no OCR engine is installed: the text step is then skipped and says so."""
+    if not ocr_available():
+        return None
+    return lambda shot: [block.text for block in original_blocks(shot) or []]
 
 
 def repair(renderer: Renderer, shot: Screenshot, html: str,

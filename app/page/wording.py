@@ -23,11 +23,13 @@ class Fix:
 
 
 def _candidates(text: str, lines: list[str]) -> list[str]:
-    """The lines of the original, and each run of as many words as ``text`` has within them
-    (a text node is often part of a line: 'Welcome back,' before a bold name)."""
+    """The lines of the original, two or three of them joined (a paragraph wraps), and each run
+    of as many words as ``text`` has within a line (a text node is often part of one:
+    'Welcome back,' before a bold name)."""
     n = len(text.split())
+    joined = [" ".join(lines[i:i + k]) for k in (2, 3) for i in range(len(lines) - k + 1)]
     out = []
-    for line in lines:
+    for line in [*lines, *joined]:
         out.append(line)
         words = line.split()
         if len(words) > n:
