@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
-from app.job.events import CloneResult, JobEvent, JobFailed, JobFinished, TokenChunk
+from app.job.events import CloneResult, JobEvent, JobFailed, JobFinished, StepFinished, TokenChunk
 from app.job.pipeline import unwrap
 from app.job.run import RunState
 
@@ -54,10 +54,14 @@ def follow(events: Iterable[JobEvent], quiet: bool = False) -> CloneResult:
     try:
         for ev in events:
             state.apply(ev)
-            if isinstance(ev, JobFinished | JobFailed):
+            if isinstance(ev, StepFinished):
+                if not quiet:  # one line per step, kept on the terminal
+                    line.end()
+                    print(ev.line, file=line.stream)
+            elif isinstance(ev, JobFinished | JobFailed):
                 line.end()
                 return unwrap(ev)
-            if isinstance(ev, TokenChunk):
+            elif isinstance(ev, TokenChunk):
                 line.show(f"{state.phase()}  {state.rate:.1f} tok/s")
             else:
                 line.show(state.phase(), force=True)

@@ -13,7 +13,20 @@ from app.review.review import Review
 from inference.errors import ShotCloneError
 from inference.events import FinishReason, GenerationStats
 
-Stage = Literal["check", "load", "prompt", "generate", "html", "render", "compare"]
+Stage = Literal["check", "load", "prompt", "generate", "html", "render", "compare", "repair",
+                "refine"]
+VersionKind = Literal["answer", "repair", "refine", "edit", "hand"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Version:
+    """One state of a run's page: the model's first answer, a kept repair step, a kept refine
+    round, an edit by instruction or by hand. A run's versions can each be gone back to."""
+
+    kind: VersionKind
+    label: str  # what made it, e.g. "round 1: 3 edits"
+    html: str
+    score: float | None = None  # similarity to the screenshot, when it was compared
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,6 +38,7 @@ class CloneResult:
     finish_reason: FinishReason
     review: Review | None = None  # render + comparison, when a renderer was given
     review_error: ShotCloneError | None = None  # why there is no review; the HTML still stands
+    versions: tuple[Version, ...] = ()  # every page the job kept, oldest first; html is the last
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,6 +78,15 @@ class TokenChunk(JobEvent):
     text: str
     n_tokens: int
     max_tokens: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepFinished(JobEvent):
+    """A repair step or a refine round was tried: what it changed, its score, whether kept."""
+
+    line: str  # said as it is, e.g. "colours: #5077e0 -> #4e73df …; score 0.81 -> 0.83, kept"
+    kept: bool
+    score: float | None  # the page's score with the step; None when it was not tried
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

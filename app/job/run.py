@@ -42,6 +42,8 @@ STAGE_TEXT: dict[Stage, str] = {
     "html": "Cleaning the HTML…",
     "render": "Rendering…",
     "compare": "Comparing…",
+    "repair": "Repairing words, pictures and colours…",
+    "refine": "Asking the model to refine…",
 }
 
 

@@ -37,7 +37,8 @@ def _candidates(text: str, lines: list[str]) -> list[str]:
     return out
 
 
-def _closest(text: str, lines: list[str]) -> str | None:
+def closest_line(text: str, lines: list[str]) -> str | None:
+    """The line (or run of words in one) that ``text`` most likely misreads, if any."""
     best, best_ratio = None, MIN_RATIO
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(text)
@@ -66,7 +67,7 @@ def fix_wording(html: str, original_lines: list[str]) -> tuple[str, list[Fix]]:
         text = " ".join(unescape(raw).split())
         if len(text) < MIN_CHARS or text in lines:
             continue
-        found = _closest(text, lines)
+        found = closest_line(text, lines)
         if found is None or found.lower() == text.lower():
             continue  # a case difference is CSS's text-transform more often than a misreading
         lead, trail = raw[: len(raw) - len(raw.lstrip())], raw[len(raw.rstrip()):]
