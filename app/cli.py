@@ -17,6 +17,7 @@ from app.errors import BadInput, OutputExists, OutputFailed
 from app.intake import load_screenshot
 from app.job.batch import Outcome, Target, check_target, clone_to_files, images_in, run_batch
 from app.job.events import CloneResult
+from app.job.refine import Asking, EditJob, run_edit
 from app.job.run import BackendPlan, plan_backends
 from app.outputs.files import check_writable, refuse_existing, write_atomic
 from app.page.repair import RepairOptions, repair, score, text_reader
@@ -299,6 +300,34 @@ def cmd_repair(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_edit(args: argparse.Namespace) -> int:
+    html = _read_page(args.page)
+    shot = load_screenshot(args.image, device_pixel_ratio=args.scale) if args.image else None
+    out = Path(args.output) if args.output else Path(args.page).with_suffix(".edited.html")
+    if out.exists() and not args.force:
+        raise OutputExists(out)
+    check_writable(out)
+    if not args.instruction.strip():
+        raise BadInput("Say what to change: the instruction is empty.")
+    settings = _settings(args)
+    asking = Asking(max_tokens=settings.max_tokens, temperature=settings.temperature,
+                    seed=settings.seed, speculate=settings.speculate)
+    plan = _backends(args, settings)[0]
+    with contextlib.ExitStack() as stack:
+        backend = plan.make()
+        stack.callback(backend.close)
+        renderer = stack.enter_context(Renderer())
+        job = EditJob(html=html, instruction=args.instruction, screenshot=shot, asking=asking)
+        result = follow(run_edit(job, backend, renderer), echo=sys.stderr)
+    write_atomic(out, result.html.html, overwrite=True)
+    line = f"applied {result.html.changes[0]}; wrote {out}"
+    if result.review is not None:
+        line += f"; similarity {score(result.review):.3f}"
+    print(line, file=sys.stderr)
+    print(out)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """The whole pipeline on a bundled screenshot, with a stand-in model written on the spot."""
     from assets import asset
@@ -416,6 +445,26 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(p)
     _add_endpoint_options(p)
     p.set_defaults(run=cmd_clone)
+
+    p = sub.add_parser("edit", help="change a page as an instruction says, with the model",
+                       description="Ask the model to change PAGE.html as INSTRUCTION says "
+                                   "(\"make the header sticky\", \"use a dark theme\"). It "
+                                   "answers with edits to the page, shown as they stream and "
+                                   "applied exactly; an answer that cannot be applied changes "
+                                   "nothing.")
+    p.add_argument("page", metavar="PAGE.html", help="the page to change")
+    p.add_argument("instruction", metavar="INSTRUCTION", help="what to change, in words")
+    p.add_argument("--image", metavar="IMAGE", help="the screenshot the page recreates: the "
+                   "model sees it, and the result is scored against it (default: the model "
+                   "sees the page as it renders)")
+    p.add_argument("-o", "--output", metavar="OUT.html",
+                   help="where to write the changed page (default: PAGE.edited.html)")
+    p.add_argument("--force", action="store_true", help="replace OUT.html if it exists")
+    p.add_argument("--scale", type=float, metavar="DPR",
+                   help="device pixel ratio of the screenshot (default: from the file, else 1)")
+    _add_model_options(p)
+    _add_endpoint_options(p)
+    p.set_defaults(run=cmd_edit)
 
     p = sub.add_parser("diff", help="render a page and compare it with a screenshot",
                        description="Render PAGE.html in headless Chromium at IMAGE's size and "

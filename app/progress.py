@@ -46,10 +46,11 @@ class ProgressLine:
             self._shown = False
 
 
-def follow(events: Iterable[JobEvent], quiet: bool = False) -> CloneResult:
-    """Drain a job's events, drawing its run state (unless quiet); return its result or raise
-    its error."""
-    line = ProgressLine(quiet=quiet)
+def follow(events: Iterable[JobEvent], quiet: bool = False,
+           echo: TextIO | None = None) -> CloneResult:
+    """Drain a job's events, drawing its run state (unless quiet) or, with ``echo``, writing
+    the model's answer there as it streams; return its result or raise its error."""
+    line = ProgressLine(quiet=quiet or echo is not None)
     state = RunState(max_tokens=0)
     try:
         for ev in events:
@@ -60,8 +61,13 @@ def follow(events: Iterable[JobEvent], quiet: bool = False) -> CloneResult:
                     print(ev.line, file=line.stream)
             elif isinstance(ev, JobFinished | JobFailed):
                 line.end()
+                if echo is not None:
+                    echo.write("\n")
                 return unwrap(ev)
             elif isinstance(ev, TokenChunk):
+                if echo is not None:
+                    echo.write(ev.text)
+                    echo.flush()
                 line.show(f"{state.phase()}  {state.rate:.1f} tok/s")
             else:
                 line.show(state.phase(), force=True)

@@ -51,11 +51,13 @@ class Asking:
     max_tokens: int = 8192
     temperature: float = 0.2
     seed: int | None = None
+    speculate: bool = True
 
     def request(self, prompt: str, image_png: bytes) -> GenerationRequest:
         return GenerationRequest(system=load_prompt("system"), prompt=prompt,
                                  image_png=image_png, max_tokens=self.max_tokens,
-                                 temperature=self.temperature, seed=self.seed)
+                                 temperature=self.temperature, seed=self.seed,
+                                 speculate=self.speculate)
 
 
 @dataclass(frozen=True, slots=True)
