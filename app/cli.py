@@ -319,8 +319,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
         renderer = stack.enter_context(Renderer())
         job = EditJob(html=html, instruction=args.instruction, screenshot=shot, asking=asking)
         result = follow(run_edit(job, backend, renderer), echo=sys.stderr)
-    write_atomic(out, result.html.html, overwrite=True)
-    line = f"applied {result.html.changes[0]}; wrote {out}"
+    write_atomic(out, result.page.html, overwrite=True)
+    line = f"applied {result.page.changes[0]}; wrote {out}"
     if result.review is not None:
         line += f"; similarity {score(result.review):.3f}"
     print(line, file=sys.stderr)

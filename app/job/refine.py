@@ -215,7 +215,7 @@ def refine_rounds(job_id: str, shot: Screenshot, html: str, current: Review, rou
 def _result(shot: Screenshot, html: str, changes: tuple[str, ...], raw: str,
             done: GenerationDone | None, review_: Review | None,
             versions: tuple[Version, ...]) -> CloneResult:
-    return CloneResult(screenshot=shot, html=CleanHtml(html=html, found_html=True,
+    return CloneResult(screenshot=shot, page=CleanHtml(html=html, found_html=True,
                                                        changes=changes),
                        raw_text=raw, stats=done.stats if done else GenerationStats(),
                        finish_reason=done.finish_reason if done else "stop", review=review_,

@@ -47,7 +47,7 @@ def test_a_round_that_improves_is_kept_and_one_that_does_not_ends_refining(
     assert [s.kept for s in steps] == [True, False]
     assert steps[0].line.startswith("refine round 1: 2 edits; score ")
     assert steps[1].line.endswith("not kept, no better")
-    assert result.html.html == start.replace(MISREAD["heading"], TRUE_WORDS["heading"]) \
+    assert result.page.html == start.replace(MISREAD["heading"], TRUE_WORDS["heading"]) \
         .replace(MISREAD["title"], TRUE_WORDS["title"])
     assert [v.label for v in result.versions] == ["round 1: 2 edits"]
     assert result.review is not None
@@ -80,7 +80,7 @@ def test_a_malformed_answer_changes_nothing_and_ends_refining(renderer: Renderer
     (step,) = [e for e in events if isinstance(e, StepFinished)]
     assert not step.kept and "answer not used: the text to replace is not in the page" \
         in step.line
-    assert result.html.html == start and result.versions == ()
+    assert result.page.html == start and result.versions == ()
 
 
 def test_refine_with_the_tiny_model_never_ends_lower(renderer: Renderer, shot: Screenshot,
@@ -97,7 +97,7 @@ def test_refine_with_the_tiny_model_never_ends_lower(renderer: Renderer, shot: S
         backend.close()
     result = unwrap(events[-1])
     assert result.review is not None and result.review.comparison.similarity >= before
-    assert result.html.html == start  # gibberish is never applied
+    assert result.page.html == start  # gibberish is never applied
     lines = [e.line for e in events if isinstance(e, StepFinished)]
     assert lines and lines[0].startswith("refine round 1: ")
 
@@ -110,7 +110,7 @@ def test_an_edit_by_instruction_is_applied_and_scored(renderer: Renderer,
     events = list(run_edit(EditJob(html=start, instruction="make the header sticky",
                                    screenshot=shot), backend, renderer))
     result = unwrap(events[-1])
-    assert result.html.html == start.replace("header { height: 64px;",
+    assert result.page.html == start.replace("header { height: 64px;",
                                              "header { position: sticky; top: 0; height: 64px;")
     (version,) = result.versions
     assert version.kind == "edit" and version.label == "make the header sticky"
@@ -123,7 +123,7 @@ def test_an_edit_without_a_screenshot_shows_the_model_the_page(renderer: Rendere
     backend = ScriptedBackend(edit("background: #ffffff;", "background: #111827;"))
     result = unwrap(list(run_edit(EditJob(html=clone_page(), instruction="use a dark theme"),
                                   backend, renderer))[-1])
-    assert "background: #111827;" in result.html.html
+    assert "background: #111827;" in result.page.html
     assert Image.open(io.BytesIO(backend.requests[0].image_png)).size == (1280, 800)
     assert result.versions[0].score is None
 
