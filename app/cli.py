@@ -16,16 +16,23 @@ from app import __version__
 from app.errors import BadInput, OutputExists, OutputFailed
 from app.intake import load_screenshot
 from app.job.batch import Outcome, Target, check_target, clone_to_files, images_in, run_batch
-from app.job.events import CloneResult
+from app.job.events import CloneResult, versions_line
 from app.job.refine import Asking, EditJob, run_edit
-from app.job.run import BackendPlan, plan_backends
+from app.job.run import BackendPlan, plan_backends, reviews
 from app.outputs.files import check_writable, refuse_existing, write_atomic
 from app.page.repair import RepairOptions, repair, score, text_reader
 from app.progress import follow, summary
 from app.review.render import Renderer
 from app.review.review import REPORT_FILES, Review, review, write_report
 from app.review.textscores import TextScores
-from app.settings import Settings, data_dir, help_for, load_settings, settings_path
+from app.settings import (
+    Settings,
+    data_dir,
+    help_for,
+    load_settings,
+    problem_with,
+    settings_path,
+)
 from inference.errors import Cancelled, ShotCloneError
 
 Command = Callable[[argparse.Namespace], int]
@@ -41,6 +48,13 @@ def _gpu_layers(value: str) -> int | str:
     if n < 0:
         raise argparse.ArgumentTypeError(f"{value}: use 0 or more, or 'auto'")
     return n
+
+
+def _rounds(value: str) -> int:
+    why = problem_with("refine_rounds", int(value)) if value.isdigit() else "use a number"
+    if why:
+        raise argparse.ArgumentTypeError(f"{value!r}: {why} (rounds)")
+    return int(value)
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
@@ -82,7 +96,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         model=args.model, mmproj=args.mmproj, gpu_layers=args.gpu_layers, n_ctx=args.n_ctx,
         image_tokens=args.image_tokens, n_threads=args.n_threads, max_tokens=args.max_tokens,
         temperature=args.temperature, seed=args.seed, speculate=args.speculate,
-        text_hints=None if args.text_hints else False)
+        text_hints=None if args.text_hints else False, refine_rounds=getattr(args, "refine", None),
+        **_repair_settings(args))
 
 
 def _backends(args: argparse.Namespace, settings: Settings) -> list[BackendPlan]:
@@ -102,6 +117,8 @@ def _report_results(result: CloneResult, out: Path, report: Path | None, verbose
     if verbose:
         for change in result.page.changes:
             print(f"  html: {change}", file=sys.stderr)
+    if len(result.versions) > 1:
+        print(f"versions: {versions_line(result.versions)}", file=sys.stderr)
     if result.review is not None:
         print(_review_line(result.review, report), file=sys.stderr)
 
@@ -129,7 +146,8 @@ def cmd_clone(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         backend = plan.make()
         stack.callback(backend.close)
-        renderer = stack.enter_context(Renderer()) if target.report else None
+        renderer = stack.enter_context(Renderer()) \
+            if target.report or reviews(settings) else None
         result = clone_to_files(target, backend, settings, follow, renderer)
     _report_results(result, target.output, target.report, args.verbose)
     print(target.output)
@@ -263,17 +281,22 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def _add_repair_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("repair", "steps that use the screenshot itself, each kept only if "
                              "the score does not drop")
-    g.add_argument("--no-text", dest="repair_text", action="store_false",
-                   help="leave words that differ from the screenshot's by a few characters")
-    g.add_argument("--no-images", dest="repair_images", action="store_false",
-                   help="leave image placeholders empty instead of filling them with crops")
-    g.add_argument("--no-colours", dest="repair_colours", action="store_false",
-                   help="leave CSS colours a few shades off the screenshot's as they are")
+    for flag, name, what in (
+            ("--no-text", "repair_text",
+             "leave words that differ from the screenshot's by a few characters"),
+            ("--no-images", "repair_images",
+             "leave image placeholders empty instead of filling them with crops"),
+            ("--no-colours", "repair_colours",
+             "leave CSS colours a few shades off the screenshot's as they are")):
+        g.add_argument(flag, dest=name, action="store_const", const=False, help=what)
 
 
-def _repair_options(args: argparse.Namespace) -> RepairOptions:
-    return RepairOptions(text=args.repair_text, images=args.repair_images,
-                         colours=args.repair_colours)
+def _repair_settings(args: argparse.Namespace) -> dict[str, bool | None]:
+    """The repair flags given, as settings (None: as the settings file says)."""
+    if getattr(args, "repair", True) is False:  # --no-repair
+        return dict.fromkeys(("repair_text", "repair_images", "repair_colours"), False)
+    return {name: getattr(args, name, None)
+            for name in ("repair_text", "repair_images", "repair_colours")}
 
 
 def _read_page(path: str) -> str:
@@ -290,8 +313,11 @@ def cmd_repair(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         raise OutputExists(out)
     check_writable(out)
+    settings = load_settings().updated(**_repair_settings(args))
+    options = RepairOptions(text=settings.repair_text, images=settings.repair_images,
+                            colours=settings.repair_colours)
     with Renderer() as renderer:
-        result = repair(renderer, shot, html, _repair_options(args), read_text=text_reader(),
+        result = repair(renderer, shot, html, options, read_text=text_reader(),
                         on_step=lambda step: print(step.line(), file=sys.stderr))
     first = result.steps[0].before if result.steps else score(result.review)
     print(f"similarity {first:.3f} -> {score(result.review):.3f}", file=sys.stderr)
@@ -442,6 +468,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also list what the HTML stage changed")
     p.add_argument("--report", metavar="DIR", help="also render the page, compare it with "
                    "IMAGE and write render.png, diff.png, side_by_side.png, scores.json to DIR")
+    p.add_argument("--refine", type=_rounds, metavar="N",
+                   help=help_for("refine_rounds") + "; so the page never ends worse")
+    p.add_argument("--no-repair", dest="repair", action="store_false",
+                   help="skip the repair steps below altogether")
+    _add_repair_options(p)
     _add_model_options(p)
     _add_endpoint_options(p)
     p.set_defaults(run=cmd_clone)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -27,6 +28,16 @@ class Version:
     label: str  # what made it, e.g. "round 1: 3 edits"
     html: str
     score: float | None = None  # similarity to the screenshot, when it was compared
+
+    @property
+    def short_name(self) -> str:
+        return self.label.split(":")[0] if self.kind == "refine" else self.kind
+
+
+def versions_line(versions: Sequence[Version]) -> str:
+    """The versions with their scores: 'answer 0.742 · repair 0.803 · round 1 0.815'."""
+    return " · ".join(v.short_name + (f" {v.score:.3f}" if v.score is not None else "")
+                      for v in versions)
 
 
 @dataclass(frozen=True, kw_only=True)

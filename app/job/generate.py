@@ -29,7 +29,8 @@ def generate(job_id: str, request: GenerationRequest, backend: Backend, cancel: 
     for ev in backend.stream(request, cancel):
         match ev:
             case ModelLoading():
-                yield StageStarted(job_id=job_id, stage="load", detail=ev.model)
+                size = f", {ev.size_bytes / 1e9:.1f} GB" if ev.size_bytes else ""
+                yield StageStarted(job_id=job_id, stage="load", detail=ev.model + size)
             case ModelLoaded():
                 yield ModelReady(job_id=job_id, model=ev.model, gpu_layers=ev.gpu_layers,
                                  load_s=ev.seconds)

@@ -9,6 +9,7 @@ import io
 import uuid
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
+from html import unescape
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -28,10 +29,9 @@ from app.page.edits import EditsRejected, apply_answer, shorten_pictures
 from app.page.html import CleanHtml
 from app.page.repair import ReadText, score
 from app.page.source import pieces
-from app.page.wording import closest_line
+from app.page.wording import closest_line, respell, without_spaces
 from app.review.compare import Comparison
-from app.review.render import Renderer
-from app.review.review import Review, review
+from app.review.review import PageRenderer, Review, review
 from inference.backend import Backend
 from inference.cancel import CancelToken
 from inference.config import GenerationRequest
@@ -109,17 +109,19 @@ def worst_regions(comparison: Comparison, device_pixel_ratio: float = 1.0,
 
 
 def text_notes(html: str, original_lines: list[str]) -> list[str]:
-    """Lines of the screenshot's text that the page does not hold as they are."""
-    page_text = " ".join(" ".join(html[p.start:p.end].split()) for p in pieces(html)
+    """Lines of the screenshot's text that the page does not hold as they are (spaces aside:
+    OCR runs words together), with the page's nearest text, spelt as the screenshot has it."""
+    page_text = " ".join(" ".join(unescape(html[p.start:p.end]).split()) for p in pieces(html)
                          if p.kind == "text" and p.name not in ("style", "script", "title"))
+    solid = without_spaces(page_text)
     notes = []
     for line in original_lines:
         line = " ".join(line.split())
-        if len(line) < 3 or line in page_text:
+        if len(line) < 3 or without_spaces(line) in solid:
             continue
         near = closest_line(line, [page_text])
-        notes.append(f"- the screenshot says {line!r}" +
-                     (f"; the page has {near!r}" if near else "; the page does not have it"))
+        notes.append(f"- the screenshot says {respell(near, line)!r}; the page has {near!r}"
+                     if near else f"- the screenshot says {line!r}; the page does not have it")
     return notes[:MAX_TEXT_NOTES]
 
 
@@ -168,7 +170,7 @@ class Refined:
 
 
 def refine_rounds(job_id: str, shot: Screenshot, html: str, current: Review, rounds: int,
-                  backend: Backend, renderer: Renderer, asking: Asking, cancel: CancelToken,
+                  backend: Backend, renderer: PageRenderer, asking: Asking, cancel: CancelToken,
                   read_text: ReadText | None = None) -> Generator[JobEvent, None, Refined]:
     """Up to ``rounds`` rounds; each kept only if it scores higher than the page before, and
     the first that does not ends them. A model error or a stop ends them too, keeping the best
@@ -187,7 +189,7 @@ def refine_rounds(job_id: str, shot: Screenshot, html: str, current: Review, rou
             raw = "".join(parts)
             applied = apply_answer(html, raw)
             yield StageStarted(job_id=job_id, stage="render")
-            trial = review(renderer, shot, applied.html)
+            trial = review(renderer, shot, applied.html, text=current.text is not None)
         except EditsRejected as e:
             yield StepFinished(job_id=job_id, line=f"{head}: answer not used: {e}", kept=False,
                                score=None)
@@ -231,7 +233,7 @@ class RefineJob:
     job_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
 
-def run_refine(job: RefineJob, backend: Backend, renderer: Renderer,
+def run_refine(job: RefineJob, backend: Backend, renderer: PageRenderer,
                cancel: CancelToken | None = None,
                read_text: ReadText | None = None) -> Iterator[JobEvent]:
     """Refine an existing page: its events end with ``JobFinished`` holding the best page (the
@@ -261,7 +263,7 @@ class EditJob:
     job_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
 
-def run_edit(job: EditJob, backend: Backend, renderer: Renderer,
+def run_edit(job: EditJob, backend: Backend, renderer: PageRenderer,
              cancel: CancelToken | None = None) -> Iterator[JobEvent]:
     """Change a page as the instruction asks. The model sees the screenshot when there is one,
     else the page as it renders. Ends with ``JobFinished`` (the edited page, one version) or

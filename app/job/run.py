@@ -24,6 +24,7 @@ from app.job.events import (
     TokenChunk,
 )
 from app.job.pipeline import CloneJob, failed_unexpectedly, run_clone
+from app.page.repair import RepairOptions
 from inference.backend import Backend, make_backend
 from inference.cancel import CancelToken
 from inference.errors import Cancelled, ShotCloneError
@@ -101,9 +102,19 @@ def backend_for(settings: Settings) -> BackendPlan:
 
 
 def job_for(settings: Settings, screenshot: Screenshot) -> CloneJob:
+    repair = RepairOptions(text=settings.repair_text, images=settings.repair_images,
+                           colours=settings.repair_colours)
     return CloneJob(screenshot=screenshot, max_tokens=settings.max_tokens,
                     temperature=settings.temperature, seed=settings.seed,
-                    speculate=settings.speculate, text_hints=settings.text_hints)
+                    speculate=settings.speculate, text_hints=settings.text_hints,
+                    repair=repair if repair.any else None, refine_rounds=settings.refine_rounds)
+
+
+def reviews(settings: Settings) -> bool:
+    """Whether a clone is rendered after the answer even without a report: to repair or
+    refine it."""
+    return settings.repair_text or settings.repair_images or settings.repair_colours \
+        or settings.refine_rounds > 0
 
 
 class BackendKeeper:

@@ -132,12 +132,11 @@ class HistoryEntry:
         return write_atomic(path, self.version_html(n), overwrite=overwrite)
 
     def versions_line(self) -> str:
-        """The versions with their scores, for the Recent list: 'answer 0.74 · round 1 0.81'."""
-        parts = []
-        for v in self.versions():
-            label = v["label"].split(":")[0] if v["kind"] == "refine" else v["kind"]
-            parts.append(label + (f" {v['score']:.2f}" if v.get("score") is not None else ""))
-        return " · ".join(parts)
+        """The versions with their scores, for the Recent list."""
+        from app.job.events import Version, versions_line
+
+        return versions_line([Version(kind=v["kind"], label=v["label"], html="",
+                                      score=v.get("score")) for v in self.versions()])
 
     def save_review(self, review: Review) -> None:
         """Keep the render, the pictures and the scores of the page (final or edited)."""

@@ -12,8 +12,7 @@ from app.page.colours import dominant_colours, snap_colours
 from app.page.placeholders import READ_BOXES, fill_placeholders, mark_placeholders
 from app.page.wording import fix_wording
 from app.review.ocr import ocr_available
-from app.review.render import Renderer
-from app.review.review import Review, original_blocks, render_page, review
+from app.review.review import PageRenderer, Review, original_blocks, render_page, review
 
 STEPS = ("text", "images", "colours")  # pictures first: they cover the grey a snap would move
 
@@ -27,6 +26,10 @@ class RepairOptions:
     def wanted(self, step: str) -> bool:
         return bool(getattr(self, step))
 
+    @property
+    def any(self) -> bool:
+        return any(self.wanted(step) for step in STEPS)
+
 
 @dataclass(frozen=True, kw_only=True)
 class RepairStep:
@@ -35,6 +38,7 @@ class RepairStep:
     before: float  # the score before the step
     after: float | None  # the score with it; None when it found nothing to change
     kept: bool
+    page: str | None = None  # the page with the step, when kept
 
     def line(self) -> str:
         """One line for the terminal and the result's list of changes."""
@@ -75,7 +79,7 @@ def text_reader() -> ReadText | None:
     return lambda shot: [block.text for block in original_blocks(shot) or []]
 
 
-def repair(renderer: Renderer, shot: Screenshot, html: str,
+def repair(renderer: PageRenderer, shot: Screenshot, html: str,
            options: RepairOptions | None = None, *, read_text: ReadText | None = None,
            current: Review | None = None,
            on_step: Callable[[RepairStep], None] | None = None) -> Repaired:
@@ -97,10 +101,11 @@ def repair(renderer: Renderer, shot: Screenshot, html: str,
                 step = RepairStep(name=name, changes=(), before=score(best), after=None,
                                   kept=False)
             else:
-                trial = review(renderer, shot, candidate)
+                trial = review(renderer, shot, candidate, text=best.text is not None)
                 kept = score(trial) >= score(best)
                 step = RepairStep(name=name, changes=tuple(changes), before=score(best),
-                                  after=score(trial), kept=kept)
+                                  after=score(trial), kept=kept,
+                                  page=candidate if kept else None)
                 if kept:
                     html, best = candidate, trial
         steps.append(step)
@@ -109,7 +114,7 @@ def repair(renderer: Renderer, shot: Screenshot, html: str,
     return Repaired(html=html, review=best, steps=tuple(steps))
 
 
-def _propose(name: str, renderer: Renderer, shot: Screenshot, html: str,
+def _propose(name: str, renderer: PageRenderer, shot: Screenshot, html: str,
              read_text: ReadText | None) -> tuple[str | None, list[str]]:
     """The page with one step applied and what it changed, or (None, []) when it has nothing
     to change."""

@@ -37,21 +37,45 @@ def _candidates(text: str, lines: list[str]) -> list[str]:
     return out
 
 
+def without_spaces(text: str) -> str:
+    """The text with every space left out, as OCR often reads it."""
+    return "".join(text.split())
+
+
 def closest_line(text: str, lines: list[str]) -> str | None:
-    """The line (or run of words in one) that ``text`` most likely misreads, if any."""
+    """The line (or run of words in one) that ``text`` most likely misreads, if any. Spaces
+    are left out of the comparison: OCR often runs words together ("Booknow")."""
     best, best_ratio = None, MIN_RATIO
+    solid = without_spaces(text)
     matcher = difflib.SequenceMatcher(autojunk=False)
-    matcher.set_seq2(text)
+    matcher.set_seq2(solid)
     for cand in _candidates(text, lines):
-        if abs(len(cand) - len(text)) > max(2, len(text) // 4):
+        cand_solid = without_spaces(cand)
+        if abs(len(cand_solid) - len(solid)) > max(2, len(solid) // 4):
             continue
-        matcher.set_seq1(cand)
+        matcher.set_seq1(cand_solid)
         if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
             continue
         ratio = matcher.ratio()
         if ratio > best_ratio or (ratio == best_ratio and best is None):
             best, best_ratio = cand, ratio
     return best
+
+
+def respell(text: str, line: str) -> str:
+    """``text`` with its letters made ``line``'s, its own spacing kept: only the characters
+    that differ change ("Weekend in the Alsp" by "Weekend in theAlps": "Weekend in the Alps")."""
+    where = [i for i, ch in enumerate(text) if not ch.isspace()]
+    a, b = without_spaces(text), without_spaces(line)
+    out = text
+    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    for tag, i1, i2, j1, j2 in reversed(ops):  # from the end, so earlier offsets hold
+        if tag == "equal":
+            continue
+        start = where[i1] if i1 < len(where) else len(text)
+        end = where[i2 - 1] + 1 if i2 > i1 else start
+        out = out[:start] + b[j1:j2] + out[end:]
+    return out
 
 
 def fix_wording(html: str, original_lines: list[str]) -> tuple[str, list[Fix]]:
@@ -68,9 +92,10 @@ def fix_wording(html: str, original_lines: list[str]) -> tuple[str, list[Fix]]:
         if len(text) < MIN_CHARS or text in lines:
             continue
         found = closest_line(text, lines)
-        if found is None or found.lower() == text.lower():
+        now = respell(text, found) if found is not None else text
+        if now.lower() == text.lower():
             continue  # a case difference is CSS's text-transform more often than a misreading
         lead, trail = raw[: len(raw) - len(raw.lstrip())], raw[len(raw.rstrip()):]
-        changes.append((piece.start, piece.end, lead + escape(found, quote=False) + trail))
-        fixes.append(Fix(text, found))
+        changes.append((piece.start, piece.end, lead + escape(now, quote=False) + trail))
+        fixes.append(Fix(text, now))
     return splice(html, changes), fixes

@@ -27,7 +27,7 @@ def test_versions_of_a_run_can_be_gone_back_to_and_exported(ui_png: Path,
         Version(kind="repair", label="images", html="<p>repaired</p>", score=0.7),
         Version(kind="refine", label="round 1: 2 edits", html="<p>round 1</p>", score=0.74))))
     assert entry.html() == "<p>round 1</p>" and entry.current_version == 3
-    assert entry.versions_line() == "answer 0.61 · repair 0.70 · round 1 0.74"
+    assert entry.versions_line() == "answer 0.610 · repair 0.700 · round 1 0.740"
     entry.save_page("<p>by hand</p>")
     entry.save_page("<p>by hand, more</p>")  # typing on: the same version
     assert [v["kind"] for v in entry.versions()] == ["answer", "repair", "refine", "hand"]

@@ -51,7 +51,7 @@ def test_a_round_that_improves_is_kept_and_one_that_does_not_ends_refining(
         .replace(MISREAD["title"], TRUE_WORDS["title"])
     assert [v.label for v in result.versions] == ["round 1: 2 edits"]
     assert result.review is not None
-    assert result.review.comparison.similarity == steps[0].score
+    assert result.review.similarity == steps[0].score
     assert len(backend.requests) == 2 and backend.answers == ["never asked"]
 
 
