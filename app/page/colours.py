@@ -1,10 +1,12 @@
 """Colours: the dominant colours of a screenshot, measured from its pixels, and CSS colours that
 a model got a few shades off snapped to them.
 
-A UI is drawn in a handful of flat colours, so the original's exact colours are simply its most
-frequent pixel values. A CSS colour within a small CIEDE2000 distance of one of them (about what
-a person just notices side by side) is taken to mean it and written as it. Only colour values
-inside CSS declarations change: selectors, text and anything else stay as they were."""
+A UI is drawn in a handful of flat colours, so the original's exact colours are its most
+frequent pixel values. Where the page's render paints a colour over an area, the screenshot's
+colour under that area says which one was meant; elsewhere (text, thin lines) the nearest
+dominant colour does. Either is taken only within a small CIEDE2000 distance (about what a
+person just notices side by side; a little more for the colour measured under the area).
+Only colour values inside CSS declarations change: selectors, text and all else stay."""
 
 from __future__ import annotations
 
@@ -19,8 +21,10 @@ from app.page.html import PLACEHOLDER_FILL
 from app.page.source import pieces, splice
 
 SNAP_DISTANCE = 6.0  # ΔE2000; beyond this a colour is a different colour, not a misreading
+MEASURED_DISTANCE = 10.0  # the same, for a colour seen under the render's own pixels
 MIN_SHARE = 0.0005  # a dominant colour covers at least this share of the screenshot
 MAX_COLOURS = 48
+MIN_PIXELS = 24  # a colour painted on fewer pixels than this is judged by the palette alone
 _SAMPLE = 400_000  # pixels looked at: plenty to find the colours of a UI
 
 _HEX = re.compile(r"#([0-9a-fA-F]{8}|[0-9a-fA-F]{6}|[0-9a-fA-F]{3,4})\b")
@@ -121,11 +125,40 @@ def _format(rgb: tuple[int, int, int], alpha: str | None, like: str) -> str:
     return f"rgba({rgb[0]}, {rgb[1]}, {rgb[2]}, {alpha})"
 
 
-class _Snapper:
-    """Decides, once per distinct colour written in the page, what it becomes."""
+def _pack(rgb: np.ndarray) -> np.ndarray:
+    a = rgb.astype(np.int32)
+    return (a[..., 0] << 16) | (a[..., 1] << 8) | a[..., 2]
 
-    def __init__(self, palette: np.ndarray, distance: float) -> None:
+
+class _Seen:
+    """What the screenshot shows where the page's render paints each colour exactly."""
+
+    def __init__(self, render: np.ndarray, original: np.ndarray) -> None:
+        h, w = min(render.shape[0], original.shape[0]), min(render.shape[1], original.shape[1])
+        self.render, self.original = _pack(render[:h, :w]), original[:h, :w]
+
+    def under(self, rgb: tuple[int, int, int]) -> tuple[int, int, int] | None:
+        """The screenshot's colour under the render's pixels of ``rgb``, when most of them
+        (and at least MIN_PIXELS) agree on one."""
+        mask = self.render == ((rgb[0] << 16) | (rgb[1] << 8) | rgb[2])
+        if mask.sum() < MIN_PIXELS:
+            return None
+        colours, counts = np.unique(_pack(self.original[mask]), return_counts=True)
+        top = int(counts.argmax())
+        if counts[top] < 0.5 * mask.sum():
+            return None
+        c = int(colours[top])
+        return c >> 16, (c >> 8) & 255, c & 255
+
+
+class _Snapper:
+    """Decides, once per distinct colour written in the page, what it becomes: the colour the
+    screenshot shows where the render paints it, else the nearest of the screenshot's dominant
+    colours; either only when it is within ``distance``."""
+
+    def __init__(self, palette: np.ndarray, distance: float, seen: _Seen | None) -> None:
         self.palette, self.lab, self.distance = palette, _lab(palette), distance
+        self.seen = seen
         self.snaps: dict[str, Snap] = {}
         self._seen: dict[str, str] = {}
 
@@ -146,13 +179,19 @@ class _Snapper:
         rgb, alpha = parsed
         if rgb == _PLACEHOLDER:  # the stand-in grey asked for on purpose, not a misreading
             return token
-        d = ciede2000(_lab(np.array(rgb, np.uint8)), self.lab)
-        best = int(d.argmin())
-        target = tuple(int(v) for v in self.palette[best])
-        if d[best] > self.distance or target == rgb:
+        lab = _lab(np.array(rgb, np.uint8))
+        under = self.seen.under(rgb) if self.seen is not None else None
+        if under is not None:
+            target, distance = under, float(ciede2000(lab, _lab(np.array(under, np.uint8))))
+        else:
+            d = ciede2000(lab, self.lab)
+            best = int(d.argmin())
+            target, distance = tuple(int(v) for v in self.palette[best]), float(d[best])
+        limit = self.distance * (1 if under is None else MEASURED_DISTANCE / SNAP_DISTANCE)
+        if distance > limit or target == rgb:
             return token
         now = _format(target, alpha, token)  # type: ignore[arg-type]
-        self.snaps[token] = Snap(token, now, float(d[best]), 0)
+        self.snaps[token] = Snap(token, now, distance, 0)
         return now
 
 
@@ -171,11 +210,15 @@ def _colour_values(text: str, snapper: _Snapper) -> str:
     return "".join(parts)
 
 
-def snap_colours(html: str, palette: np.ndarray,
-                 distance: float = SNAP_DISTANCE) -> tuple[str, list[Snap]]:
-    """The page with each CSS colour near a palette colour written as that colour, and what
-    was snapped. Only colour values change; every other byte stays as it was."""
-    snapper = _Snapper(palette, distance)
+def snap_colours(html: str, palette: np.ndarray, distance: float = SNAP_DISTANCE, *,
+                 render: np.ndarray | None = None,
+                 original: np.ndarray | None = None) -> tuple[str, list[Snap]]:
+    """The page with each CSS colour near the screenshot's written as that colour, and what
+    was snapped. Given the page's ``render`` and the ``original`` (RGB arrays), a colour the
+    render paints is matched with what the screenshot shows there; others (text, thin lines)
+    with the nearest dominant colour. Only colour values change; every other byte stays."""
+    seen = _Seen(render, original) if render is not None and original is not None else None
+    snapper = _Snapper(palette, distance, seen)
     changes = []
     for piece in pieces(html):
         raw = html[piece.start:piece.end]

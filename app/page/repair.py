@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from app.intake import Screenshot
 from app.page.colours import dominant_colours, snap_colours
 from app.page.placeholders import READ_BOXES, fill_placeholders, mark_placeholders
@@ -96,7 +98,7 @@ def repair(renderer: PageRenderer, shot: Screenshot, html: str,
                               after=None, kept=False)
             candidate = None
         else:
-            candidate, changes = _propose(name, renderer, shot, html, read_text)
+            candidate, changes = _propose(name, renderer, shot, html, read_text, best)
             if candidate is None:
                 step = RepairStep(name=name, changes=(), before=score(best), after=None,
                                   kept=False)
@@ -115,7 +117,7 @@ def repair(renderer: PageRenderer, shot: Screenshot, html: str,
 
 
 def _propose(name: str, renderer: PageRenderer, shot: Screenshot, html: str,
-             read_text: ReadText | None) -> tuple[str | None, list[str]]:
+             read_text: ReadText | None, current: Review) -> tuple[str | None, list[str]]:
     """The page with one step applied and what it changed, or (None, []) when it has nothing
     to change."""
     if name == "text":
@@ -123,7 +125,9 @@ def _propose(name: str, renderer: PageRenderer, shot: Screenshot, html: str,
         new, fixes = fix_wording(html, read_text(shot))
         return (new, [f"{f.was!r} -> {f.now!r}" for f in fixes]) if fixes else (None, [])
     if name == "colours":
-        new, snaps = snap_colours(html, dominant_colours(shot.image()))
+        original = np.asarray(shot.image().convert("RGB"))
+        new, snaps = snap_colours(html, dominant_colours(original),
+                                  render=current.rendered.rgb, original=original)
         return (new, [f"{s.was} -> {s.now} (ΔE {s.distance:.1f}, {s.places} "
                       f"place{'s' if s.places > 1 else ''})" for s in snaps]) \
             if snaps else (None, [])
