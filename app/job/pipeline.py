@@ -175,7 +175,7 @@ def _improve(job: CloneJob, backend: Backend, renderer: PageRenderer, cancel: Ca
     except Exception as e:
         result = replace(result, review_error=failed_unexpectedly(jid, e).error)
     _ = current.heatmap
-    return replace(result, html=replace(result.page, html=html, changes=changes), review=current,
+    return replace(result, page=replace(result.page, html=html, changes=changes), review=current,
                    versions=tuple(versions))
 
 

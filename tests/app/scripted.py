@@ -45,7 +45,7 @@ class ScriptedServer:
     answer to each request and keeps the requests' bodies: the CLI's real remote path, with
     answers a test chooses."""
 
-    def __init__(self, *answers: str) -> None:
+    def __init__(self, *answers: str, chunk: int = 16) -> None:
         self.answers = list(answers)
         self.bodies: list[dict[str, Any]] = []
         server = self
@@ -58,9 +58,9 @@ class ScriptedServer:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
-                for i in range(0, len(text), 16):
-                    chunk = {"choices": [{"delta": {"content": text[i:i + 16]}}]}
-                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                for i in range(0, len(text), chunk):
+                    piece = {"choices": [{"delta": {"content": text[i:i + chunk]}}]}
+                    self.wfile.write(f"data: {json.dumps(piece)}\n\n".encode())
                 done = {"choices": [{"delta": {}, "finish_reason": "stop"}]}
                 self.wfile.write(f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n".encode())
 
