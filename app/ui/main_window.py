@@ -31,6 +31,7 @@ from app.ui.window_state import restore_window, save_window
 if TYPE_CHECKING:
     from app.intake import Screenshot
     from app.job.events import CloneResult, JobEvent
+    from app.job.refine import Asking
     from app.review.review import Review
     from inference.backend import Backend
     from inference.cancel import CancelToken
@@ -307,11 +308,12 @@ class MainWindow(QMainWindow):
         self._follow(job.job_id, "edit", lambda backend, cancel: run_edit(
             job, backend, renders, cancel))
 
-    def _asking(self) -> Any:
+    def _asking(self) -> Asking:
         from app.job.refine import Asking
 
         s = self.settings
-        return Asking(max_tokens=s.max_tokens, temperature=s.temperature, seed=s.seed)
+        return Asking(max_tokens=s.max_tokens, temperature=s.temperature, seed=s.seed,
+                      speculate=s.speculate)
 
     def _follow(self, job_id: str, what: str,
                 events: Callable[[Backend, CancelToken], Any]) -> None:
