@@ -13,17 +13,26 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app import __version__
-from app.errors import BadInput, OutputFailed
+from app.errors import BadInput, OutputExists, OutputFailed
 from app.intake import load_screenshot
 from app.job.batch import Outcome, Target, check_target, clone_to_files, images_in, run_batch
-from app.job.events import CloneResult
-from app.job.run import BackendPlan, plan_backends
-from app.outputs.files import check_writable, refuse_existing
+from app.job.events import CloneResult, versions_line
+from app.job.refine import Asking, EditJob, run_edit
+from app.job.run import BackendPlan, plan_backends, reviews
+from app.outputs.files import check_writable, refuse_existing, write_atomic
+from app.page.repair import RepairOptions, repair, score, text_reader
 from app.progress import follow, summary
 from app.review.render import Renderer
 from app.review.review import REPORT_FILES, Review, review, write_report
 from app.review.textscores import TextScores
-from app.settings import Settings, data_dir, help_for, load_settings, settings_path
+from app.settings import (
+    Settings,
+    data_dir,
+    help_for,
+    load_settings,
+    problem_with,
+    settings_path,
+)
 from inference.errors import Cancelled, ShotCloneError
 
 Command = Callable[[argparse.Namespace], int]
@@ -39,6 +48,13 @@ def _gpu_layers(value: str) -> int | str:
     if n < 0:
         raise argparse.ArgumentTypeError(f"{value}: use 0 or more, or 'auto'")
     return n
+
+
+def _rounds(value: str) -> int:
+    why = problem_with("refine_rounds", int(value)) if value.isdigit() else "use a number"
+    if why:
+        raise argparse.ArgumentTypeError(f"{value!r}: {why} (rounds)")
+    return int(value)
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
@@ -80,7 +96,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         model=args.model, mmproj=args.mmproj, gpu_layers=args.gpu_layers, n_ctx=args.n_ctx,
         image_tokens=args.image_tokens, n_threads=args.n_threads, max_tokens=args.max_tokens,
         temperature=args.temperature, seed=args.seed, speculate=args.speculate,
-        text_hints=None if args.text_hints else False)
+        text_hints=None if args.text_hints else False, refine_rounds=getattr(args, "refine", None),
+        **_repair_settings(args))
 
 
 def _backends(args: argparse.Namespace, settings: Settings) -> list[BackendPlan]:
@@ -100,6 +117,8 @@ def _report_results(result: CloneResult, out: Path, report: Path | None, verbose
     if verbose:
         for change in result.page.changes:
             print(f"  html: {change}", file=sys.stderr)
+    if len(result.versions) > 1:
+        print(f"versions: {versions_line(result.versions)}", file=sys.stderr)
     if result.review is not None:
         print(_review_line(result.review, report), file=sys.stderr)
 
@@ -127,7 +146,8 @@ def cmd_clone(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         backend = plan.make()
         stack.callback(backend.close)
-        renderer = stack.enter_context(Renderer()) if target.report else None
+        renderer = stack.enter_context(Renderer()) \
+            if target.report or reviews(settings) else None
         result = clone_to_files(target, backend, settings, follow, renderer)
     _report_results(result, target.output, target.report, args.verbose)
     print(target.output)
@@ -238,16 +258,8 @@ def _review_line(result: Review, report: Path | None) -> str:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     shot = load_screenshot(args.image, device_pixel_ratio=args.scale)
-    page = Path(args.page)
-    if not page.is_file():
-        raise BadInput(f"{page}: no such file.")
-    html = page.read_text(encoding="utf-8", errors="replace")
-    reference = None
-    if args.reference:
-        ref = Path(args.reference)
-        if not ref.is_file():
-            raise BadInput(f"{ref}: no such file.")
-        reference = ref.read_text(encoding="utf-8", errors="replace")
+    html = _read_page(args.page)
+    reference = _read_page(args.reference) if args.reference else None
     if args.report:
         refuse_existing(Path(args.report), list(REPORT_FILES), overwrite=args.force)
         check_writable(Path(args.report) / REPORT_FILES[0])
@@ -263,6 +275,82 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print(json.dumps(result.scores(), indent=2))
     else:
         print(_review_line(result, Path(args.report) if args.report else None))
+    return 0
+
+
+def _add_repair_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("repair", "steps that use the screenshot itself, each kept only if "
+                             "the score does not drop")
+    for flag, name, what in (
+            ("--no-text", "repair_text",
+             "leave words that differ from the screenshot's by a few characters"),
+            ("--no-images", "repair_images",
+             "leave image placeholders empty instead of filling them with crops"),
+            ("--no-colours", "repair_colours",
+             "leave CSS colours a few shades off the screenshot's as they are")):
+        g.add_argument(flag, dest=name, action="store_const", const=False, help=what)
+
+
+def _repair_settings(args: argparse.Namespace) -> dict[str, bool | None]:
+    """The repair flags given, as settings (None: as the settings file says)."""
+    if getattr(args, "repair", True) is False:  # --no-repair
+        return dict.fromkeys(("repair_text", "repair_images", "repair_colours"), False)
+    return {name: getattr(args, name, None)
+            for name in ("repair_text", "repair_images", "repair_colours")}
+
+
+def _read_page(path: str) -> str:
+    page = Path(path)
+    if not page.is_file():
+        raise BadInput(f"{page}: no such file.")
+    return page.read_text(encoding="utf-8", errors="replace")
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    shot = load_screenshot(args.image, device_pixel_ratio=args.scale)
+    html = _read_page(args.page)
+    out = Path(args.output) if args.output else Path(args.page).with_suffix(".repaired.html")
+    if out.exists() and not args.force:
+        raise OutputExists(out)
+    check_writable(out)
+    settings = load_settings().updated(**_repair_settings(args))
+    options = RepairOptions(text=settings.repair_text, images=settings.repair_images,
+                            colours=settings.repair_colours)
+    with Renderer() as renderer:
+        result = repair(renderer, shot, html, options, read_text=text_reader(),
+                        on_step=lambda step: print(step.line(), file=sys.stderr))
+    first = result.steps[0].before if result.steps else score(result.review)
+    print(f"similarity {first:.3f} -> {score(result.review):.3f}", file=sys.stderr)
+    write_atomic(out, result.html, overwrite=True)
+    print(out)
+    return 0
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    html = _read_page(args.page)
+    shot = load_screenshot(args.image, device_pixel_ratio=args.scale) if args.image else None
+    out = Path(args.output) if args.output else Path(args.page).with_suffix(".edited.html")
+    if out.exists() and not args.force:
+        raise OutputExists(out)
+    check_writable(out)
+    if not args.instruction.strip():
+        raise BadInput("Say what to change: the instruction is empty.")
+    settings = _settings(args)
+    asking = Asking(max_tokens=settings.max_tokens, temperature=settings.temperature,
+                    seed=settings.seed, speculate=settings.speculate)
+    plan = _backends(args, settings)[0]
+    with contextlib.ExitStack() as stack:
+        backend = plan.make()
+        stack.callback(backend.close)
+        renderer = stack.enter_context(Renderer())
+        job = EditJob(html=html, instruction=args.instruction, screenshot=shot, asking=asking)
+        result = follow(run_edit(job, backend, renderer), echo=sys.stderr)
+    write_atomic(out, result.page.html, overwrite=True)
+    line = f"applied {result.page.changes[0]}; wrote {out}"
+    if result.review is not None:
+        line += f"; similarity {score(result.review):.3f}"
+    print(line, file=sys.stderr)
+    print(out)
     return 0
 
 
@@ -380,9 +468,34 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also list what the HTML stage changed")
     p.add_argument("--report", metavar="DIR", help="also render the page, compare it with "
                    "IMAGE and write render.png, diff.png, side_by_side.png, scores.json to DIR")
+    p.add_argument("--refine", type=_rounds, metavar="N",
+                   help=help_for("refine_rounds") + "; so the page never ends worse")
+    p.add_argument("--no-repair", dest="repair", action="store_false",
+                   help="skip the repair steps below altogether")
+    _add_repair_options(p)
     _add_model_options(p)
     _add_endpoint_options(p)
     p.set_defaults(run=cmd_clone)
+
+    p = sub.add_parser("edit", help="change a page as an instruction says, with the model",
+                       description="Ask the model to change PAGE.html as INSTRUCTION says "
+                                   "(\"make the header sticky\", \"use a dark theme\"). It "
+                                   "answers with edits to the page, shown as they stream and "
+                                   "applied exactly; an answer that cannot be applied changes "
+                                   "nothing.")
+    p.add_argument("page", metavar="PAGE.html", help="the page to change")
+    p.add_argument("instruction", metavar="INSTRUCTION", help="what to change, in words")
+    p.add_argument("--image", metavar="IMAGE", help="the screenshot the page recreates: the "
+                   "model sees it, and the result is scored against it (default: the model "
+                   "sees the page as it renders)")
+    p.add_argument("-o", "--output", metavar="OUT.html",
+                   help="where to write the changed page (default: PAGE.edited.html)")
+    p.add_argument("--force", action="store_true", help="replace OUT.html if it exists")
+    p.add_argument("--scale", type=float, metavar="DPR",
+                   help="device pixel ratio of the screenshot (default: from the file, else 1)")
+    _add_model_options(p)
+    _add_endpoint_options(p)
+    p.set_defaults(run=cmd_edit)
 
     p = sub.add_parser("diff", help="render a page and compare it with a screenshot",
                        description="Render PAGE.html in headless Chromium at IMAGE's size and "
@@ -417,6 +530,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(p)
     _add_endpoint_options(p)
     p.set_defaults(run=cmd_bench)
+
+    p = sub.add_parser("repair", help="fix a page's words, colours and pictures from a "
+                       "screenshot, without a model",
+                       description="Repair PAGE.html against the screenshot it recreates: "
+                                   "words a few characters off become the screenshot's (read "
+                                   "by OCR), image placeholders get the screenshot's pixels, "
+                                   "CSS colours a few shades off snap to its colours. Each "
+                                   "step is kept only if the similarity does not drop; each "
+                                   "step's change and score are printed.")
+    p.add_argument("page", metavar="PAGE.html", help="the page to repair")
+    p.add_argument("--image", required=True, metavar="IMAGE", help="the original screenshot")
+    p.add_argument("-o", "--output", metavar="OUT.html",
+                   help="where to write the repaired page (default: PAGE.repaired.html)")
+    p.add_argument("--force", action="store_true", help="replace OUT.html if it exists")
+    p.add_argument("--scale", type=float, metavar="DPR",
+                   help="device pixel ratio of the screenshot (default: from the file, else 1)")
+    _add_repair_options(p)
+    p.set_defaults(run=cmd_repair)
 
     p = sub.add_parser("doctor", help="say what this machine really has",
                        description="llama.cpp's build and GPU support, GPUs and free memory, "

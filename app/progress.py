@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
-from app.job.events import CloneResult, JobEvent, JobFailed, JobFinished, TokenChunk
+from app.job.events import CloneResult, JobEvent, JobFailed, JobFinished, StepFinished, TokenChunk
 from app.job.pipeline import unwrap
 from app.job.run import RunState
 
@@ -46,18 +46,28 @@ class ProgressLine:
             self._shown = False
 
 
-def follow(events: Iterable[JobEvent], quiet: bool = False) -> CloneResult:
-    """Drain a job's events, drawing its run state (unless quiet); return its result or raise
-    its error."""
-    line = ProgressLine(quiet=quiet)
+def follow(events: Iterable[JobEvent], quiet: bool = False,
+           echo: TextIO | None = None) -> CloneResult:
+    """Drain a job's events, drawing its run state (unless quiet) or, with ``echo``, writing
+    the model's answer there as it streams; return its result or raise its error."""
+    line = ProgressLine(quiet=quiet or echo is not None)
     state = RunState(max_tokens=0)
     try:
         for ev in events:
             state.apply(ev)
-            if isinstance(ev, JobFinished | JobFailed):
+            if isinstance(ev, StepFinished):
+                if not quiet:  # one line per step, kept on the terminal
+                    line.end()
+                    print(ev.line, file=line.stream)
+            elif isinstance(ev, JobFinished | JobFailed):
                 line.end()
+                if echo is not None:
+                    echo.write("\n")
                 return unwrap(ev)
-            if isinstance(ev, TokenChunk):
+            elif isinstance(ev, TokenChunk):
+                if echo is not None:
+                    echo.write(ev.text)
+                    echo.flush()
                 line.show(f"{state.phase()}  {state.rate:.1f} tok/s")
             else:
                 line.show(state.phase(), force=True)

@@ -71,6 +71,15 @@ class Settings:
                                            2**31 - 1, unset=-1))
     speculate: bool = _setting(True, Spec(bool, "n-gram speculative decoding: faster, and "
                                           "the same page at temperature 0"))
+    repair_text: bool = _setting(True, Spec(bool, "after the answer, write the screenshot's "
+                                            "words where the page misreads a few characters"))
+    repair_images: bool = _setting(True, Spec(bool, "after the answer, fill image placeholders "
+                                              "with the screenshot's pixels"))
+    repair_colours: bool = _setting(True, Spec(bool, "after the answer, snap colours a few "
+                                               "shades off to the screenshot's"))
+    refine_rounds: int = _setting(0, Spec(int, "rounds in which the model fixes the worst "
+                                          "differences; each kept only if the score rises", 0,
+                                          10))
     endpoint: str = _setting("", Spec(str, "an OpenAI-compatible server to use instead"))
     endpoint_model: str = _setting("", Spec(str, "the model to ask the server for"))
     hotkey: str = _setting(DEFAULT_HOTKEY, Spec(str, "captures a screen region from any app"))

@@ -14,7 +14,7 @@ from app.errors import BadInput, OutputFailed
 from app.intake import load_screenshot
 from app.job.events import CloneResult, JobEvent
 from app.job.pipeline import run_clone
-from app.job.run import BackendPlan, job_for
+from app.job.run import BackendPlan, job_for, reviews
 from app.outputs.files import check_writable, refuse_existing, write_atomic
 from app.outputs.history import PAGE, History
 from app.review.render import Renderer
@@ -134,7 +134,8 @@ def run_batch(targets: list[Target], backends: list[BackendPlan],
         with contextlib.ExitStack() as stack:
             backend = plan.make()
             stack.callback(backend.close)
-            renderer = stack.enter_context(Renderer()) if with_report else None
+            renderer = stack.enter_context(Renderer()) \
+                if with_report or reviews(settings) else None
             while not cancel.cancelled:
                 try:
                     target = todo.get_nowait()

@@ -6,36 +6,30 @@ from __future__ import annotations
 import logging
 import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field, replace
 
 from app.errors import UnexpectedError
 from app.intake import Screenshot
 from app.job.events import (
     CloneResult,
-    ImageRead,
     JobEvent,
     JobFailed,
     JobFinished,
-    ModelReady,
     StageStarted,
-    TokenChunk,
+    StepFinished,
+    Version,
 )
+from app.job.generate import generate
+from app.job.refine import Asking, refine_rounds
 from app.page.html import clean_model_output
+from app.page.repair import RepairOptions, repair, score, text_reader
 from app.review.review import PageRenderer, judge, original_blocks, page_blocks, render_page
 from app.review.textblocks import TextBlock
 from inference.backend import Backend
 from inference.cancel import CancelToken
 from inference.config import GenerationRequest
-from inference.errors import Cancelled, GenerationFailed, ShotCloneError
-from inference.events import (
-    GenerationDone,
-    ImageEncoded,
-    ModelLoaded,
-    ModelLoading,
-    PromptStarted,
-    TokenText,
-)
+from inference.errors import ShotCloneError
 from prompts import load_prompt
 
 log = logging.getLogger("shotclone")
@@ -51,6 +45,8 @@ class CloneJob:
     text_hints: bool = True  # the screenshot's OCR text in the prompt (when OCR is installed)
     text_scores: bool = True  # score the render's text blocks too (when OCR is installed)
     reference_html: str | None = None  # the page the screenshot was taken of (a benchmark pair)
+    repair: RepairOptions | None = field(default_factory=RepairOptions)  # None: no repair
+    refine_rounds: int = 0
     job_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     def request(self) -> GenerationRequest:
@@ -111,46 +107,19 @@ def failed_unexpectedly(job_id: str, error: Exception, partial_text: str = "") -
 def _clone(job: CloneJob, backend: Backend, cancel: CancelToken, renderer: PageRenderer | None,
            parts: list[str]) -> Iterator[JobEvent]:
     jid = job.job_id
-    done: GenerationDone | None = None
-    request = job.request()
-    for ev in backend.stream(request, cancel):
-        match ev:
-            case ModelLoading():
-                size = f", {ev.size_bytes / 1e9:.1f} GB" if ev.size_bytes else ""
-                yield StageStarted(job_id=jid, stage="load", detail=ev.model + size)
-            case ModelLoaded():
-                yield ModelReady(job_id=jid, model=ev.model, gpu_layers=ev.gpu_layers,
-                                 load_s=ev.seconds)
-            case PromptStarted():
-                yield StageStarted(job_id=jid, stage="prompt", detail="reading the image")
-            case ImageEncoded():
-                yield ImageRead(job_id=jid, tokens=ev.tokens, seconds=ev.seconds)
-            case TokenText():
-                if not parts:
-                    yield StageStarted(job_id=jid, stage="generate")
-                parts.append(ev.text)
-                yield TokenChunk(job_id=jid, text=ev.text, n_tokens=ev.n_tokens,
-                                 max_tokens=request.max_tokens)
-            case GenerationDone():
-                done = ev
+    done = yield from generate(jid, job.request(), backend, cancel, parts)
     raw = "".join(parts)
-    if done is None:
-        yield JobFailed(job_id=jid, partial_text=raw,
-                        error=GenerationFailed("The model stopped without finishing its answer."))
-        return
-    if done.finish_reason == "cancelled":
-        yield JobFailed(job_id=jid, error=Cancelled(), partial_text=raw)
-        return
     yield StageStarted(job_id=jid, stage="html")
     result = CloneResult(screenshot=job.screenshot, page=clean_model_output(raw), raw_text=raw,
                          stats=done.stats, finish_reason=done.finish_reason)
     if renderer is not None:
-        yield from _review(job, renderer, result)
-        return
+        result = yield from _review(job, renderer, result)
+        result = yield from _improve(job, backend, renderer, cancel, result)
     yield JobFinished(job_id=jid, result=result)
 
 
-def _review(job: CloneJob, renderer: PageRenderer, result: CloneResult) -> Iterator[JobEvent]:
+def _review(job: CloneJob, renderer: PageRenderer,
+            result: CloneResult) -> Generator[JobEvent, None, CloneResult]:
     jid = job.job_id
     yield StageStarted(job_id=jid, stage="render")
     try:
@@ -164,12 +133,50 @@ def _review(job: CloneJob, renderer: PageRenderer, result: CloneResult) -> Itera
         judged = judge(shot, rendered, blocks=blocks, reference=reference)
         _ = judged.heatmap  # every caller shows or writes it: computed here, once
     except ShotCloneError as e:
-        result = replace(result, review_error=e)
+        return replace(result, review_error=e)
     except Exception as e:  # the page stands even when reviewing it fails
+        return replace(result, review_error=failed_unexpectedly(jid, e).error)
+    return replace(result, review=judged)
+
+
+def _improve(job: CloneJob, backend: Backend, renderer: PageRenderer, cancel: CancelToken,
+             result: CloneResult) -> Generator[JobEvent, None, CloneResult]:
+    """Repair and refine the reviewed answer as the job asks; each kept page a version. A
+    failure on the way leaves the best page so far standing, and says why."""
+    jid, shot, current = job.job_id, job.screenshot, result.review
+    if current is None:
+        return result
+    html, changes = result.page.html, result.page.changes
+    versions = [Version(kind="answer", label="the model's answer", html=html,
+                        score=score(current))]
+    read_text = text_reader() if job.text_scores else None
+    try:
+        if job.repair is not None and result.page.found_html:
+            yield StageStarted(job_id=jid, stage="repair")
+            repaired = repair(renderer, shot, html, job.repair, read_text=read_text,
+                              current=current)
+            for step in repaired.steps:
+                yield StepFinished(job_id=jid, line=f"repair {step.line()}", kept=step.kept,
+                                   score=step.after)
+                if step.page is not None:
+                    versions.append(Version(kind="repair", label=step.name, html=step.page,
+                                            score=step.after))
+            html, current, changes = repaired.html, repaired.review, changes + repaired.changes
+        if job.refine_rounds:  # even after an answer with no HTML: a round may bring a page
+            refined = yield from refine_rounds(
+                jid, shot, html, current, job.refine_rounds, backend, renderer,
+                Asking(max_tokens=job.max_tokens, temperature=job.temperature, seed=job.seed,
+                       speculate=job.speculate), cancel, read_text)
+            html, current = refined.html, refined.review
+            versions += refined.versions
+            changes += tuple(f"refine {v.label}" for v in refined.versions)
+    except ShotCloneError as e:  # the best page so far stands
+        result = replace(result, review_error=e)
+    except Exception as e:
         result = replace(result, review_error=failed_unexpectedly(jid, e).error)
-    else:
-        result = replace(result, review=judged)
-    yield JobFinished(job_id=jid, result=result)
+    _ = current.heatmap
+    return replace(result, page=replace(result.page, html=html, changes=changes), review=current,
+                   versions=tuple(versions))
 
 
 def unwrap(event: JobEvent) -> CloneResult:

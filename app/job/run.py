@@ -24,6 +24,7 @@ from app.job.events import (
     TokenChunk,
 )
 from app.job.pipeline import CloneJob, failed_unexpectedly, run_clone
+from app.page.repair import RepairOptions
 from inference.backend import Backend, make_backend
 from inference.cancel import CancelToken
 from inference.errors import Cancelled, ShotCloneError
@@ -42,6 +43,8 @@ STAGE_TEXT: dict[Stage, str] = {
     "html": "Cleaning the HTML…",
     "render": "Rendering…",
     "compare": "Comparing…",
+    "repair": "Repairing words, pictures and colours…",
+    "refine": "Asking the model to refine…",
 }
 
 
@@ -99,9 +102,19 @@ def backend_for(settings: Settings) -> BackendPlan:
 
 
 def job_for(settings: Settings, screenshot: Screenshot) -> CloneJob:
+    repair = RepairOptions(text=settings.repair_text, images=settings.repair_images,
+                           colours=settings.repair_colours)
     return CloneJob(screenshot=screenshot, max_tokens=settings.max_tokens,
                     temperature=settings.temperature, seed=settings.seed,
-                    speculate=settings.speculate, text_hints=settings.text_hints)
+                    speculate=settings.speculate, text_hints=settings.text_hints,
+                    repair=repair if repair.any else None, refine_rounds=settings.refine_rounds)
+
+
+def reviews(settings: Settings) -> bool:
+    """Whether a clone is rendered after the answer even without a report: to repair or
+    refine it."""
+    return settings.repair_text or settings.repair_images or settings.repair_colours \
+        or settings.refine_rounds > 0
 
 
 class BackendKeeper:
@@ -135,20 +148,30 @@ def run_job(settings: Settings, screenshot: Screenshot, backends: BackendKeeper,
     when a window calls it), so that nothing slow waits before the first event. ``first`` runs
     before that, its failures ending the job too (a window records the run there)."""
     job = job_for(settings, screenshot)
-    yield StageStarted(job_id=job.job_id, stage="check")
+    yield from with_backend(settings, backends, job.job_id,
+                            lambda backend: run_clone(job, backend, cancel, renderer), first)
+
+
+def with_backend(settings: Settings, backends: BackendKeeper, job_id: str,
+                 events: Callable[[Backend], Iterator[JobEvent]],
+                 first: Callable[[], object] | None = None) -> Iterator[JobEvent]:
+    """The backend for ``settings`` got first (a failure is the job's terminal event; so is
+    one of ``first``, run before it), then the events of the job that uses it: a clone, a
+    refine or an edit."""
+    yield StageStarted(job_id=job_id, stage="check")
     try:
         if first is not None:
             first()
         backend, plan = backends.get(settings)
     except ShotCloneError as e:
-        yield JobFailed(job_id=job.job_id, error=e)
+        yield JobFailed(job_id=job_id, error=e)
         return
     except Exception as e:  # whatever happens, the job ends with an event
-        yield failed_unexpectedly(job.job_id, e)
+        yield failed_unexpectedly(job_id, e)
         return
-    yield BackendReady(job_id=job.job_id, name=plan.name, explanation=plan.explanation,
+    yield BackendReady(job_id=job_id, name=plan.name, explanation=plan.explanation,
                        warning=plan.warning)
-    yield from run_clone(job, backend, cancel, renderer)
+    yield from events(backend)
 
 
 # --------------------------------------------------------------------- events -> run state

@@ -116,10 +116,11 @@ class PageRenderer(Protocol):
 
 
 def render_page(renderer: PageRenderer, shot: Screenshot, html: str, *,
-                text: bool = False) -> Rendered:
-    """Render at the screenshot's size; ``text``: read the page's words from its DOM too."""
+                text: bool = False, read: str | None = None) -> Rendered:
+    """Render at the screenshot's size; ``text``: read the page's words from its DOM too;
+    ``read``: another DOM read (a JavaScript function) instead."""
     return renderer.render(html, shot.width, shot.height, shot.device_pixel_ratio,
-                           read=DOM_WORDS_JS if text else None)
+                           read=read or (DOM_WORDS_JS if text else None))
 
 
 def page_blocks(rendered: Rendered, device_pixel_ratio: float = 1.0) -> list[TextBlock] | None:

@@ -6,7 +6,15 @@ from __future__ import annotations
 from typing import ClassVar
 
 from PySide6.QtCore import QRegularExpression, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QKeyEvent,
+    QKeySequence,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+)
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 EDIT_PAUSE_MS = 600
@@ -59,7 +67,11 @@ class HtmlHighlighter(QSyntaxHighlighter):
 
 
 class CodePane(QPlainTextEdit):
+    """Ctrl+Z undoes the user's typing; with nothing of it left to undo, it goes to the window,
+    which goes back a version of the page."""
+
     edited = Signal(str)  # the user's text, after a pause in typing
+    undo_exhausted = Signal()  # Ctrl+Z with none of the user's typing left to undo
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +85,12 @@ class CodePane(QPlainTextEdit):
         self._pause = QTimer(self, singleShot=True, interval=EDIT_PAUSE_MS)
         self._pause.timeout.connect(lambda: self.edited.emit(self.toPlainText()))
         self.textChanged.connect(self._on_changed)
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:
+        if e.matches(QKeySequence.StandardKey.Undo) and not self.document().isUndoAvailable():
+            self.undo_exhausted.emit()  # nothing typed left to undo: the window goes back
+            return
+        super().keyPressEvent(e)
 
     def _on_changed(self) -> None:
         if not self._ours:

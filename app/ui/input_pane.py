@@ -124,8 +124,10 @@ class HistoryPane(QListWidget):
             when = time.strftime("%d %b %H:%M", time.localtime(meta.get("created", 0)))
             score = f" · {meta['similarity']:.2f}" if "similarity" in meta else ""
             name = Path(str(meta.get("source", "screenshot"))).name
-            item = QListWidgetItem(QIcon(str(entry.screenshot_path)),
-                                   f"{name}\n{when} · {meta.get('status', '?')}{score}")
+            text = f"{name}\n{when} · {meta.get('status', '?')}{score}"
+            if len(meta.get("versions", [])) > 1:  # each round and edit, with its score
+                text += f"\n{entry.versions_line()}"
+            item = QListWidgetItem(QIcon(str(entry.screenshot_path)), text)
             item.setData(Qt.ItemDataRole.UserRole, entry)
             self.addItem(item)
 

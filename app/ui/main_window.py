@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
-from app.job.run import STAGE_TEXT, BackendKeeper, RunState, error_text, run_job
+from app.job.run import STAGE_TEXT, BackendKeeper, RunState, error_text, run_job, with_backend
 from app.outputs.history import History, HistoryEntry
 from app.settings import load_settings_or_defaults
 from app.ui.actions import main_toolbar
@@ -22,6 +22,7 @@ from app.ui.export import open_in_browser
 from app.ui.input_pane import InputColumn, ask_screenshot, image_from_mime
 from app.ui.job_runner import QtJobRunner
 from app.ui.live_review import LiveReview
+from app.ui.page_bar import PageBar
 from app.ui.render_service import RenderService
 from app.ui.run_status import ModelLabel, RunStatus
 from app.ui.threads import run_in_thread
@@ -29,8 +30,11 @@ from app.ui.window_state import restore_window, save_window
 
 if TYPE_CHECKING:
     from app.intake import Screenshot
-    from app.job.events import JobEvent
+    from app.job.events import CloneResult, JobEvent
+    from app.job.refine import Asking
     from app.review.review import Review
+    from inference.backend import Backend
+    from inference.cancel import CancelToken
 
 def app_icon() -> QIcon:
     from assets import asset
@@ -51,6 +55,8 @@ class MainWindow(QMainWindow):
         self.shot: Screenshot | None = None
         self.entry: HistoryEntry | None = None  # the history entry of what is shown
         self.run: RunState | None = None  # the latest run, drawn by the window
+        self._follow_up = ""  # "refine" or "edit" while the model works on the shown page
+        self._steps: list[str] = []  # what the repair steps and refine rounds said
         self.review: Any = None
         self.backends = BackendKeeper()  # used on the job's thread only
         self._runner = QtJobRunner(self)
@@ -91,10 +97,19 @@ class MainWindow(QMainWindow):
         self.history_pane.delete.connect(self.delete_entry)
         self.code = CodePane()
         self.code.edited.connect(self.on_edited)
+        self.code.undo_exhausted.connect(self.back_a_version)
+        self.page_bar = PageBar()
+        self.page_bar.edit_asked.connect(self.edit_page)
+        self.page_bar.version_chosen.connect(self.go_to_version)
+        middle = QWidget()
+        middle_col = QVBoxLayout(middle)
+        middle_col.setContentsMargins(0, 0, 0, 0)
+        middle_col.addWidget(self.code, 1)
+        middle_col.addWidget(self.page_bar)
         self.compare = ComparePane()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("MainSplitter")
-        for w in (left, self.code, self.compare):
+        for w in (left, middle, self.compare):
             self.splitter.addWidget(w)
         self.splitter.setSizes([260, 520, 700])
         central = QWidget()
@@ -124,6 +139,11 @@ class MainWindow(QMainWindow):
         has_shot, has_page = self.shot is not None, bool(self.code.toPlainText().strip())
         self.generate_action.setEnabled(has_shot and not self.running)
         self.stop_action.setEnabled(self.running)
+        self.refine_action.setEnabled(has_shot and has_page and not self.running)
+        self.page_bar.edit_box.setEnabled(has_page and not self.running)
+        current = self.entry.current_version if self.entry is not None else None
+        self.back_action.setEnabled(bool(current and current > 1) and not self.running)
+        self.page_bar.versions.setEnabled(not self.running and self.page_bar.versions.count() > 1)
         for a in (self.export_action, self.export_all_action, self.copy_action,
                   self.browser_action):
             a.setEnabled(has_page)
@@ -176,6 +196,7 @@ class MainWindow(QMainWindow):
 
     def set_screenshot(self, shot: Screenshot, entry: HistoryEntry | None = None) -> None:
         self.shot, self.entry, self.review = shot, entry, None
+        self._show_versions()
         self.drop_zone.show_screenshot(shot.png)
         self.compare.show_original(shot.png)
         if entry is None:
@@ -196,6 +217,7 @@ class MainWindow(QMainWindow):
         settings, shot, backends, renders = self.settings, self.shot, self.backends, self._renders
         run = self.run = RunState(max_tokens=settings.max_tokens, background=self._save)
         self.review = None
+        self._follow_up, self._steps = "", []
         self.code.show_text("")
         self.compare.badge.clear_score()
         self.banner.hide()
@@ -213,7 +235,7 @@ class MainWindow(QMainWindow):
             self._runner.cancel()
 
     def on_job_event(self, ev: JobEvent) -> None:
-        from app.job.events import BackendReady, JobFailed, JobFinished, TokenChunk
+        from app.job.events import BackendReady, JobFailed, JobFinished, StepFinished, TokenChunk
 
         run = self.run
         if run is None:
@@ -226,14 +248,18 @@ class MainWindow(QMainWindow):
             self.model_status.show_state(self.settings, run.model_state, run.model_detail)
         self.status.draw()
         match ev:
+            case StepFinished(line=line):
+                self._steps.append(line)
             case BackendReady(explanation=explanation, warning=warning):
                 self.model_status.setToolTip(explanation)
                 if warning:
                     self.banner.show_message(warning, "warning")
-            case TokenChunk(text=text):
+            case TokenChunk(text=text) if not self._follow_up:  # a follow-up keeps the page
                 self.code.append_stream(text)
             case JobFinished(result=result):
                 self.live.stop_previews()
+                if self._follow_up:
+                    self._finish_follow_up(result)
                 self.code.show_text(result.page.html)
                 if not result.page.found_html:
                     self.banner.show_message(
@@ -254,8 +280,101 @@ class MainWindow(QMainWindow):
                     self.code.show_text(partial)
                 self.refresh_history()
 
-    def _on_runner_idle(self) -> None:
+    # ------------------------------------------------- asking again: refine, edit, versions
+
+    def refine(self) -> None:
+        """Ask the model to fix the page's worst differences from the screenshot; a round is
+        kept only if the score rises, so the page never ends lower."""
+        from app.job.refine import RefineJob, run_refine
+        from app.page.repair import text_reader
+
+        html, settings, renders = self.code.toPlainText(), self.settings, self._renders
+        if self.shot is None or not html.strip():
+            return
+        job = RefineJob(screenshot=self.shot, html=html,
+                        rounds=max(1, settings.refine_rounds), asking=self._asking())
+        self._follow(job.job_id, "refine", lambda backend, cancel: run_refine(
+            job, backend, renders, cancel, text_reader()))
+
+    def edit_page(self, instruction: str) -> None:
+        """Ask the model to change the page as ``instruction`` says; undone with Ctrl+Z."""
+        from app.job.refine import EditJob, run_edit
+
+        html, renders = self.code.toPlainText(), self._renders
+        if self.shot is None or not html.strip() or not instruction.strip():
+            return
+        job = EditJob(html=html, instruction=instruction, screenshot=self.shot,
+                      asking=self._asking())
+        self._follow(job.job_id, "edit", lambda backend, cancel: run_edit(
+            job, backend, renders, cancel))
+
+    def _asking(self) -> Asking:
+        from app.job.refine import Asking
+
+        s = self.settings
+        return Asking(max_tokens=s.max_tokens, temperature=s.temperature, seed=s.seed,
+                      speculate=s.speculate)
+
+    def _follow(self, job_id: str, what: str,
+                events: Callable[[Backend, CancelToken], Any]) -> None:
+        if self.running:
+            return
+        if self.entry is not None and not self.entry.versions():  # a page from before versions
+            self.entry.save_page(self.code.toPlainText(), label="the page as it was")
+        settings, backends = self.settings, self.backends
+        self.run = RunState(max_tokens=settings.max_tokens)  # kept as versions, not a new run
+        self._follow_up, self._steps = what, []
+        self.banner.hide()
+        self.status.follow(self.run)
+        self._runner.start(lambda cancel: with_backend(
+            settings, backends, job_id, lambda backend: events(backend, cancel)))
         self._update_actions()
+
+    def _finish_follow_up(self, result: CloneResult) -> None:
+        """Keep a refine's or an edit's pages as versions, and say what happened."""
+        entry, versions = self.entry, result.versions
+        if self._follow_up == "edit":
+            self.page_bar.edit_box.clear()
+        said = "\n".join(self._steps) or f"edit: {result.page.changes[0]}"
+        kept = bool(versions)
+        self.banner.show_message(
+            ("Kept: " if kept else "Nothing better came back; the page stays as it was. ")
+            + said.splitlines()[-1], "info", said)
+        if entry is not None and versions:
+            def keep() -> None:
+                for v in versions:
+                    entry.add_version(v)
+                if result.review is not None:
+                    entry.save_review(result.review)
+
+            run_in_thread(keep, lambda _: (self.refresh_history(), self._show_versions()),
+                          lambda e: self.show_error(e, "Could not save the version"), owner=self)
+        self._follow_up = ""
+
+    def back_a_version(self) -> None:
+        """Ctrl+Z: the page's previous version (the later ones stay, to come back to)."""
+        current = self.entry.current_version if self.entry is not None else None
+        if current and current > 1 and not self.running:
+            self.go_to_version(current - 1)
+
+    def go_to_version(self, n: int) -> None:
+        entry = self.entry
+        if entry is None or self.running:
+            return
+        html = entry.go_to(n)
+        self.code.show_text(html)
+        self._show_versions()
+        self._review(html, "version")
+
+    def _show_versions(self) -> None:
+        entry = self.entry
+        self.page_bar.show_versions(entry.versions() if entry is not None else [],
+                                    entry.current_version if entry is not None else None)
+        self._update_actions()
+
+    def _on_runner_idle(self) -> None:
+        self._follow_up = ""
+        self._show_versions()
         if self._closing:
             self.close()
 
@@ -294,6 +413,7 @@ class MainWindow(QMainWindow):
             return
         if self.entry is not None:
             self.entry.save_page(text)
+            self._show_versions()
         if self.banner.level in ("warning", "info"):
             self.banner.hide()  # about the model's answer, which the user has now replaced
         self._review(text, "edit")
@@ -357,6 +477,7 @@ class MainWindow(QMainWindow):
             shot, html = loaded
             self.set_screenshot(shot, entry)
             self.code.show_text(html or "")
+            self._show_versions()
             if html:
                 self._review(html, "reopen")
 

@@ -1,5 +1,6 @@
 """`shotclone clone` end to end: real screenshot, real llama.cpp, real files."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -147,3 +148,29 @@ def test_speculation_writes_the_same_page_at_temperature_0(
     assert "speculation kept" not in capsys.readouterr().err
     on, off, by_setting = ((tmp_path / f"{n}.html").read_text() for n in ("on", "off", "set"))
     assert on == off == by_setting
+
+
+def test_refine_with_the_tiny_model_never_ends_lower(tmp_path: Path, ui_png: Path,
+                                                     tiny_model: tuple[Path, Path],
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    out, report = tmp_path / "page.html", tmp_path / "report"
+    assert main(["clone", str(ui_png), "-o", str(out), "--refine", "2", "--report", str(report),
+                 *model_args(tiny_model)[:4], "--ctx", "8192", "--max-tokens", "40",
+                 "--seed", "1"]) == 0
+    err = capsys.readouterr().err
+    rounds = [line for line in err.splitlines() if line.startswith("refine round")]
+    assert rounds and rounds[0].startswith("refine round 1: ")
+    assert rounds[-1].split(": ", 1)[1].startswith(("answer not used", "failed"))
+    assert "versions:" not in err  # no round beat the answer: it stands, as it was scored
+    scores = json.loads((report / "scores.json").read_text())
+    assert f"similarity {scores['similarity']:.3f}" in err
+    assert out.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_refine_must_be_a_count(ui_png: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["clone", str(ui_png), "--refine", "-1"])
+    assert "'-1': use a number (rounds)" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["clone", str(ui_png), "--refine", "11"])
+    assert "'11': use 0 to 10 (rounds)" in capsys.readouterr().err
