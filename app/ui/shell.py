@@ -42,7 +42,8 @@ class AppShell(QObject):
             self.tray.show()
         window.hide_on_close = self.tray is not None and window.settings.keep_in_tray
         window.settings_changed.connect(self.register_hotkey)
-        window.capture_action.triggered.connect(self.start_capture)
+        # not start_capture directly: triggered's checked=False would say "do not clone"
+        window.capture_action.triggered.connect(lambda: self.start_capture())
 
     def register_hotkey(self) -> str | None:
         """(Re)register the hotkey from the settings; the reason when it cannot be."""
