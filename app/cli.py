@@ -375,11 +375,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from app.doctor import report
+    from app.doctor import diagnose
 
-    for line in report():
-        print(line)
-    return 0
+    d = diagnose()
+    print("\n".join(d.lines))
+    if d.problems:
+        print(f"shotclone doctor: this set-up cannot clone yet: {d.problems[0]}",
+              file=sys.stderr)
+    return d.exit_code
 
 
 def cmd_models_list(args: argparse.Namespace) -> int:
@@ -551,7 +554,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("doctor", help="say what this machine really has",
                        description="llama.cpp's build and GPU support, GPUs and free memory, "
-                                   "the browser, settings and the models found.")
+                                   "the browser, settings, the model set (checked as clone "
+                                   "checks it) and the models found. Exits non-zero when "
+                                   "this set-up cannot clone: 3 for a model problem, 4 for "
+                                   "the browser.")
     p.set_defaults(run=cmd_doctor)
 
     models = sub.add_parser("models", help="find, list and download models")

@@ -1,14 +1,15 @@
 """What is really on this machine, for `shotclone doctor`: llama.cpp's build and GPU support,
-GPUs and their free memory, the browser, settings and the models found."""
+GPUs and their free memory, the browser, settings, the configured model checked as `clone`
+checks it, and the models found. ``diagnose`` also says what stops a clone, if anything."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app import __version__
-from app.settings import data_dir, load_settings, settings_path
+from app.settings import Settings, data_dir, load_settings, settings_path
 from inference.errors import ShotCloneError
 
 GPU_HELP = {
@@ -16,6 +17,7 @@ GPU_HELP = {
             "llama.cpp with -DGGML_CUDA=on",
     "metal": "run scripts/setup.sh again: it rebuilds llama.cpp with -DGGML_METAL=on",
 }
+ENDPOINT_CHECK_S = 5.0  # doctor asks a model server for its models, briefly
 
 
 def model_folders() -> list[tuple[str, Path]]:
@@ -23,43 +25,102 @@ def model_folders() -> list[tuple[str, Path]]:
     return [("ShotClone", data_dir() / "models")]
 
 
-def report() -> Iterator[str]:
+@dataclass
+class Diagnosis:
+    lines: list[str] = field(default_factory=list)
+    problems: list[ShotCloneError] = field(default_factory=list)  # each stops a clone
+
+    def fail(self, error: ShotCloneError, indent: str = "  ") -> None:
+        self.lines.append(f"{indent}PROBLEM: {error}")
+        self.problems.append(error)
+
+    @property
+    def exit_code(self) -> int:
+        return self.problems[0].exit_code if self.problems else 0
+
+
+def _check_endpoint(settings: Settings, d: Diagnosis) -> None:
+    from inference.remote import RemoteBackend, RemoteConfig
+
+    d.lines.append(f"  model server: {settings.endpoint}")
+    try:
+        config = RemoteConfig(endpoint=settings.endpoint, model=settings.endpoint_model or None,
+                              timeout_s=ENDPOINT_CHECK_S)
+        served = RemoteBackend(config).served_models()
+    except ShotCloneError as e:
+        d.fail(e, "    ")
+        return
+    except (ValueError, KeyError, TypeError):
+        d.lines.append("    it answers, but lists no models (no /models): a clone will tell")
+        return
+    d.lines.append(f"    serves: {', '.join(served) or '(nothing listed)'}")
+    if settings.endpoint_model and served and settings.endpoint_model not in served:
+        from inference.errors import RemoteError
+
+        d.fail(RemoteError(f"{settings.endpoint} serves no model '{settings.endpoint_model}'; "
+                           f"set one of: {', '.join(served)}."), "    ")
+
+
+def _check_model(settings: Settings, d: Diagnosis) -> None:
+    """The configured pair, checked exactly as `clone` checks it before loading."""
+    from inference.gguf import inspect_pair
+    from inference.vram import auto_plan
+
+    d.lines.append(f"  model: {settings.model or '(none set)'}")
+    d.lines.append(f"  mmproj: {settings.mmproj or '(none set)'}")
+    try:
+        config = settings.engine_config()
+        pair = inspect_pair(config.model, config.mmproj)
+        m = pair.model
+        d.lines.append(f"    {m.display_name} [{m.quant or '?'}] {m.size_bytes / 1e9:.1f} GB "
+                       f"with {pair.mmproj.path.name}: ready to clone")
+        d.lines.append(f"    gpu: {auto_plan(config)[1]}")
+    except ShotCloneError as e:
+        d.fail(e, "    ")
+
+
+def diagnose() -> Diagnosis:
     from inference.gpus import detect_gpus, llama_build
 
-    yield f"ShotClone {__version__} on Python {sys.version.split()[0]}"
+    d = Diagnosis()
+    d.lines.append(f"ShotClone {__version__} on Python {sys.version.split()[0]}")
     build = llama_build()
-    yield (f"llama.cpp: llama-cpp-python {build['version']}, backend {build['backend']}, "
-           f"GPU offload {'supported' if build['gpu_offload'] else 'not supported'}")
+    d.lines.append(f"llama.cpp: llama-cpp-python {build['version']}, backend {build['backend']}, "
+                   f"GPU offload {'supported' if build['gpu_offload'] else 'not supported'}")
     gpus = detect_gpus()
-    if gpus:
-        for g in gpus:
-            yield f"GPU: {g.name}, {g.free / 1e9:.1f} of {g.total / 1e9:.1f} GB free ({g.kind})"
-        if not build["gpu_offload"]:
-            yield f"  warning: this llama.cpp cannot use it. To fix: {GPU_HELP[gpus[0].kind]}."
-    else:
-        yield "GPU: none found (no nvidia-smi, not Apple silicon): models run on the CPU"
+    for g in gpus:
+        d.lines.append(f"GPU: {g.name}, {g.free / 1e9:.1f} of {g.total / 1e9:.1f} GB free "
+                       f"({g.kind})")
+    if gpus and not build["gpu_offload"]:
+        d.lines.append(f"  warning: this llama.cpp cannot use it. To fix: "
+                       f"{GPU_HELP[gpus[0].kind]}.")
+    if not gpus:
+        d.lines.append("GPU: none found (no nvidia-smi, not Apple silicon): models run on the CPU")
     try:
         from app.review.browser import find_browser
 
-        yield f"Browser: {find_browser()}"
+        d.lines.append(f"Browser: {find_browser()}")
     except ShotCloneError as e:
-        yield f"Browser: none. {e}"
-    yield f"Settings: {settings_path()}"
+        d.fail(e, "Browser: none. ")
+    d.lines.append(f"Settings: {settings_path()}")
+    settings: Settings | None = None
     try:
         from app.hotkey import describe
 
-        s = load_settings()
-        yield f"  global hotkey: {describe(s.hotkey)}"
-        if s.endpoint:
-            yield f"  model server: {s.endpoint}"
-        yield f"  model: {s.model or '(none set)'}"
-        yield f"  mmproj: {s.mmproj or '(none set)'}"
+        settings = load_settings()
+        d.lines.append(f"  global hotkey: {describe(settings.hotkey)}")
     except ShotCloneError as e:
-        yield f"  {e}"
+        d.fail(e)
+    if settings is not None:
+        (_check_endpoint if settings.endpoint else _check_model)(settings, d)
     from inference.discovery import find_models
 
     found = find_models(model_folders())
-    yield f"Models found: {len(found)}"
+    in_use = Path(settings.model).expanduser().resolve() if settings and settings.model else None
+    d.lines.append(f"Models found in the usual folders: {len(found)}")
     for m in found:
         sight = "sees images" if m.sees_images else "text only (no projector beside it)"
-        yield f"  {m.name} [{m.info.quant}] {m.info.size_bytes / 1e9:.1f} GB, {sight}: {m.path}"
+        mark = " (set)" if in_use == m.path.resolve() else ""
+        d.lines.append(f"  {m.name} [{m.info.quant}] {m.info.size_bytes / 1e9:.1f} GB, "
+                       f"{sight}{mark}: {m.path}")
+    return d

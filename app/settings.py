@@ -90,8 +90,9 @@ class Settings:
     def engine_config(self) -> EngineConfig:
         if not self.model:
             raise ModelNotFound(
-                "No model is set. Pass --model MODEL.gguf --mmproj MMPROJ.gguf, or set "
-                f"'model' and 'mmproj' in {settings_path()}.")
+                "No model is set. Run `shotclone models pull` to download the recommended "
+                "one, pass --model MODEL.gguf --mmproj MMPROJ.gguf, or set 'model' and "
+                f"'mmproj' in {settings_path()}.")
         return EngineConfig(
             model=Path(self.model),
             mmproj=Path(self.mmproj) if self.mmproj else None,
