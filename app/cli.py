@@ -386,17 +386,15 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_models_list(args: argparse.Namespace) -> int:
-    from app.doctor import model_folders
+    from app.models import Machine, model_folders, model_rows, table
     from inference.catalog import catalog
     from inference.discovery import find_models
 
     found = find_models(model_folders())
-    if not found:
+    if found:
+        print("\n".join(table(model_rows(found, Machine.detect(), load_settings()))))
+    else:
         print("No models found on this machine.", file=sys.stderr)
-    for m in found:
-        print(f"{m.name}\t{m.info.quant}\t{m.info.size_bytes / 1e9:.1f} GB\t"
-              f"{'vision' if m.sees_images else 'text only'}\t{m.source}\t{m.path}"
-              f"{chr(9) + str(m.mmproj) if m.mmproj else ''}")
     print("\nIn the catalog (shotclone models pull NAME):", file=sys.stderr)
     for entry in catalog():
         print(f"  {entry.name}{' (default)' if entry.default else ''}: {entry.title} "

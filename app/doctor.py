@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app import __version__
-from app.settings import Settings, data_dir, load_settings, settings_path
+from app.models import Machine, model_folders, model_rows, table
+from app.settings import Settings, load_settings, settings_path
 from inference.errors import ShotCloneError
 
 GPU_HELP = {
@@ -18,11 +19,6 @@ GPU_HELP = {
     "metal": "run scripts/setup.sh again: it rebuilds llama.cpp with -DGGML_METAL=on",
 }
 ENDPOINT_CHECK_S = 5.0  # doctor asks a model server for its models, briefly
-
-
-def model_folders() -> list[tuple[str, Path]]:
-    """ShotClone's own download folder, searched beside the usual places."""
-    return [("ShotClone", data_dir() / "models")]
 
 
 @dataclass
@@ -117,10 +113,12 @@ def diagnose() -> Diagnosis:
 
     found = find_models(model_folders())
     in_use = Path(settings.model).expanduser().resolve() if settings and settings.model else None
-    d.lines.append(f"Models found in the usual folders: {len(found)}")
-    for m in found:
-        sight = "sees images" if m.sees_images else "text only (no projector beside it)"
-        mark = " (set)" if in_use == m.path.resolve() else ""
-        d.lines.append(f"  {m.name} [{m.info.quant}] {m.info.size_bytes / 1e9:.1f} GB, "
-                       f"{sight}{mark}: {m.path}")
+    d.lines.append(f"Models found in the usual folders: {len(found)}"
+                   + (" (the one set is marked *)" if in_use else ""))
+    if found:
+        machine = Machine(gpus=gpus, offload=bool(build["gpu_offload"]))
+        rows = model_rows(found, machine, settings or Settings())
+        marks = ["*" if in_use == m.path.resolve() else " " for m in found]
+        d.lines += ["  " + mark + " " + line for mark, line in
+                    zip([" ", *marks], table(rows), strict=True)]
     return d

@@ -10,6 +10,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
+    QDialogButtonBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -23,6 +25,9 @@ from PySide6.QtWidgets import (
 from app.settings import Settings, data_dir, save_settings
 from app.ui.threads import run_in_thread
 from inference.cancel import CancelToken
+from inference.errors import ShotCloneError
+
+GGUF_FILTER = "GGUF models (*.gguf)"
 
 
 class _Relay(QObject):
@@ -55,7 +60,7 @@ class ModelSetupDialog(QDialog):
         self.files_button.clicked.connect(self.choose_files)
         self.progress = QProgressBar(textVisible=True)
         self.progress.hide()
-        self.progress_text = QLabel()
+        self.progress_text = QLabel(wordWrap=True)
         self.cancel_button = QPushButton("Cancel download")
         self.cancel_button.hide()
         self.cancel_button.clicked.connect(self.cancel_download)
@@ -71,6 +76,9 @@ class ModelSetupDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.progress_text)
         layout.addWidget(self.cancel_button, alignment=Qt.AlignmentFlag.AlignRight)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout.addWidget(close)
         self._relay = _Relay()
         self._relay.progress.connect(self._on_progress)
         self._relay.finished.connect(self._on_downloaded)
@@ -79,17 +87,26 @@ class ModelSetupDialog(QDialog):
         self.search()
 
     def search(self) -> None:
-        from app.doctor import model_folders
+        from app.models import Machine, gpu_fit, model_folders
         from inference.discovery import find_models
 
-        run_in_thread(lambda: find_models(model_folders()), self._show_found,
+        settings = self.settings
+
+        def look() -> list[tuple[Any, str]]:
+            machine = Machine.detect()
+            return [(m, gpu_fit(m, machine, settings))
+                    for m in find_models(model_folders()) if m.sees_images]
+
+        run_in_thread(look, self._show_found,
                       lambda e: self.status.setText(f"Could not search: {e}"), owner=self)
 
-    def _show_found(self, found: list[Any]) -> None:
+    def _show_found(self, found: list[tuple[Any, str]]) -> None:
+        from app.models import human_size
+
         self.found.clear()
-        for m in (m for m in found if m.sees_images):
-            item = QListWidgetItem(f"{m.name}  [{m.info.quant}]  {m.info.size_bytes / 1e9:.1f} GB"
-                                   f"  ·  {m.source}\n{m.path}")
+        for m, fits in found:
+            item = QListWidgetItem(f"{m.name}  ·  {m.quant}  ·  {human_size(m.size_bytes)}  ·  "
+                                   f"fits the GPU: {fits}  ·  {m.source}\n{m.path}")
             item.setData(Qt.ItemDataRole.UserRole, m)
             self.found.addItem(item)
         if self.found.count():
@@ -114,12 +131,28 @@ class ModelSetupDialog(QDialog):
             self._keep(m.path, m.mmproj)
 
     def choose_files(self) -> None:
-        from app.ui.settings_dialog import SettingsDialog
+        """The model file; its projector is taken from beside it when one belongs to it."""
+        from inference.discovery import projector_beside
+        from inference.gguf import inspect_pair
 
-        dialog = SettingsDialog(self.settings, self)
-        if dialog.exec():
-            self.chosen = dialog.settings
-            self.accept()
+        start = str(Path(self.settings.model).parent) if self.settings.model else str(Path.home())
+        model, _ = QFileDialog.getOpenFileName(self, "Choose the model", start, GGUF_FILTER)
+        if not model:
+            return
+        mmproj = projector_beside(Path(model))
+        if mmproj is None:
+            mmproj_name, _ = QFileDialog.getOpenFileName(
+                self, "Choose its vision projector (mmproj)", str(Path(model).parent),
+                GGUF_FILTER)
+            if not mmproj_name:
+                return
+            mmproj = Path(mmproj_name)
+        try:
+            inspect_pair(model, mmproj)
+        except ShotCloneError as e:
+            self.status.setText(str(e))
+            return
+        self._keep(Path(model), mmproj)
 
     def start_download(self) -> None:
         from inference.download import download, plan

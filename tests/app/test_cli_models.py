@@ -31,7 +31,8 @@ def test_pull_downloads_verifies_and_sets_the_model(
     assert (settings.model, settings.mmproj) == (str(model), str(mmproj))
     assert main(["models", "list"]) == 0  # ShotClone's own folder is searched
     listed = capsys.readouterr().out
-    assert "vision" in listed and str(model) in listed and str(mmproj) in listed
+    assert listed.startswith("NAME") and "FITS GPU" in listed
+    assert str(model) in listed and mmproj.name in listed
     image = tmp_path / "shot.png"
     from tests.conftest import make_ui_png
 
