@@ -20,6 +20,24 @@ def model_folders() -> list[tuple[str, Path]]:
     return [("ShotClone", data_dir() / "models")]
 
 
+def served_models(settings: Settings, timeout_s: float = 5.0) -> list[str]:
+    """What the model server in the settings serves, asked briefly; raises ``ShotCloneError``
+    when it does not answer, or does not serve the model named in the settings."""
+    from inference.errors import RemoteError
+    from inference.remote import RemoteBackend, RemoteConfig
+
+    config = RemoteConfig(endpoint=settings.endpoint, model=settings.endpoint_model or None,
+                          timeout_s=timeout_s)
+    try:
+        served = RemoteBackend(config).served_models()
+    except (ValueError, KeyError, TypeError):
+        return []  # it answers, but keeps no list of models: a run will tell
+    if settings.endpoint_model and served and settings.endpoint_model not in served:
+        raise RemoteError(f"{config.endpoint} serves no model '{settings.endpoint_model}'; it "
+                          f"serves: {', '.join(served)}.", status=404)
+    return served
+
+
 def human_size(n: int) -> str:
     for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if n >= scale:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -26,15 +28,19 @@ from PySide6.QtWidgets import (
 
 from app.settings import SPECS, Settings, save_settings, settings_path
 from app.ui.threads import run_in_thread
+from app.ui.wording import in_app_words
 from inference.config import CACHE_TYPES
 from inference.errors import ShotCloneError
 
 
 class _FileField(QWidget):
+    chosen = Signal(str)  # a file picked with Choose…
+
     def __init__(self, value: str, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.edit = QLineEdit(value)
         self.edit.setPlaceholderText("a .gguf file")
+        self.edit.setMinimumWidth(380)  # room for a path
         browse = QPushButton("Choose…")
         browse.clicked.connect(lambda: self._choose(title))
         row = QHBoxLayout(self)
@@ -47,6 +53,7 @@ class _FileField(QWidget):
         path, _ = QFileDialog.getOpenFileName(self, title, start, "GGUF models (*.gguf)")
         if path:
             self.edit.setText(path)
+            self.chosen.emit(path)
 
     def text(self) -> str:
         return self.edit.text().strip()
@@ -67,7 +74,6 @@ class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("ShotClone settings")
-        self.setMinimumWidth(560)
         self.settings = settings
         s = settings
 
@@ -75,6 +81,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout(local)
         self.model = _FileField(s.model, "Choose the model")
         self.mmproj = _FileField(s.mmproj, "Choose the vision projector (mmproj)")
+        self.model.chosen.connect(self._fill_projector)
         self.gpu_layers = _spin("gpu_layers", -1 if s.gpu_layers == "auto" else s.gpu_layers,
                                 unset="auto")
         self.n_ctx = _spin("n_ctx", s.n_ctx, step=1024)
@@ -132,16 +139,26 @@ class SettingsDialog(QDialog):
         self.error.hide()
         self.checking = QLabel("Checking the model…")
         self.checking.hide()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
-                                   QDialogButtonBox.StandardButton.Cancel)
-        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
+                                        QDialogButtonBox.StandardButton.Cancel)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        # sized to its contents: a message makes the dialog taller instead of squashing fields
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
         for w in (local, remote, sampling, capture, self.error, self.checking):
             layout.addWidget(w)
         layout.addWidget(QLabel(f"Saved in {settings_path()}"))
-        layout.addWidget(buttons)
+        layout.addWidget(self.buttons)
+
+    def _fill_projector(self, model: str) -> None:
+        """A model picked by hand brings the projector beside it that belongs to it."""
+        from inference.discovery import projector_beside
+
+        mmproj = projector_beside(Path(model))
+        if mmproj is not None:
+            self.mmproj.edit.setText(str(mmproj))
 
     def chosen(self) -> Settings:
         layers = self.gpu_layers.value()
@@ -158,29 +175,35 @@ class SettingsDialog(QDialog):
             keep_in_tray=self.keep_in_tray.isChecked())
 
     def check(self, settings: Settings) -> str | None:
-        """Why these settings cannot work, or None."""
+        """Why these settings cannot work, or None; slow (model headers, a server's answer),
+        so ``accept`` runs it off the UI thread."""
         try:
             from app.hotkey import parse_combo
 
             parse_combo(settings.hotkey)
             if settings.endpoint:
-                from inference.remote import RemoteConfig
+                from app.models import served_models
 
-                RemoteConfig(endpoint=settings.endpoint)
+                served_models(settings)  # asked as a run would ask it
                 return None
+            if not settings.model:
+                return ("Choose the model file (a .gguf), or give a model server below. "
+                        "Models… (Ctrl+M) finds or downloads one.")
             from inference.gguf import inspect_pair
 
             config = settings.engine_config()
             inspect_pair(config.model, config.mmproj)
         except ShotCloneError as e:
-            return str(e)
+            return in_app_words(str(e))
         return None
 
     def accept(self) -> None:
-        """Check the choice off the UI thread (it reads the model's headers), then save it."""
+        """Check the choice off the UI thread, then save it."""
         chosen = self.chosen()
         self.ok.setEnabled(False)
         self.error.hide()
+        self.checking.setText(f"Asking {chosen.endpoint} for its models…" if chosen.endpoint
+                              else "Checking the model…")
         self.checking.show()
         run_in_thread(lambda: self.check(chosen), lambda problem: self._checked(chosen, problem),
                       lambda e: self._checked(chosen, f"{type(e).__name__}: {e}"), owner=self)

@@ -10,7 +10,7 @@ import pytest
 from app.cli import main
 from app.settings import Settings, save_settings
 from inference.synthetic import write_mmproj
-from tests.inference.servers import free_port
+from tests.inference.servers import CannedServer, free_port
 
 
 def doctor(capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -64,3 +64,16 @@ def test_a_settings_file_that_cannot_be_read(shotclone_home: Path,
     (shotclone_home / "settings.toml").write_text("model = [unclosed")
     code, out, _ = doctor(capsys)
     assert code == 2 and "PROBLEM:" in out and "not valid TOML" in out
+
+
+def test_a_model_server_that_answers(capsys: pytest.CaptureFixture[str]) -> None:
+    server = CannedServer(200, {}, models=("gemma-4-12b",))
+    try:
+        save_settings(Settings(endpoint=server.url, endpoint_model="gemma-4-12b"))
+        code, out, _ = doctor(capsys)
+        assert code == 0 and "serves: gemma-4-12b" in out
+        save_settings(Settings(endpoint=server.url, endpoint_model="llava"))
+        code, out, _ = doctor(capsys)
+        assert code == 3 and "serves no model 'llava'" in out
+    finally:
+        server.close()

@@ -56,12 +56,24 @@ LLAMA_SERVER_NO_MMPROJ = {"error": {"code": 500, "type": "server_error", "messag
 
 
 class CannedServer:
-    """A loopback HTTP server that answers every POST with one fixed status and JSON body."""
+    """A loopback HTTP server that answers every POST with one fixed status and JSON body,
+    and GET /v1/models with ``models``."""
 
-    def __init__(self, status: int, body: dict[str, object]) -> None:
+    def __init__(self, status: int, body: dict[str, object],
+                 models: tuple[str, ...] = ("canned",)) -> None:
         payload = json.dumps(body).encode()
+        listing = json.dumps({"data": [{"id": m} for m in models]}).encode()
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                found = self.path == "/v1/models"
+                self.send_response(200 if found else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(listing) if found else 0))
+                self.end_headers()
+                if found:
+                    self.wfile.write(listing)
+
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 self.send_response(status)
