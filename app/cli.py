@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app import __version__
-from app.errors import BadInput, OutputExists, OutputFailed
+from app.errors import BadInput, OutputExists, OutputFailed, StoppedWithPartial
 from app.intake import load_screenshot
 from app.job.batch import Outcome, Target, check_target, clone_to_files, images_in, run_batch
 from app.job.events import CloneResult, versions_line
@@ -608,6 +608,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except Cancelled as e:
+        if isinstance(e, StoppedWithPartial):
+            print(f"shotclone: what the model had written is kept in {e.kept}", file=sys.stderr)
         print(f"shotclone: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:

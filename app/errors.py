@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from inference.errors import ShotCloneError
+from inference.errors import Cancelled, ShotCloneError
 
 
 class BadInput(ShotCloneError):
@@ -64,3 +64,11 @@ class UnexpectedError(ShotCloneError):
         super().__init__(f"Something went wrong: {type(error).__name__}: {error}. The details "
                          "are kept with this run; please report it.")
         self.type_name = type(error).__name__
+
+
+class StoppedWithPartial(Cancelled):
+    """Stopped while the model was writing; what it had written is kept in ``kept``."""
+
+    def __init__(self, kept: Path) -> None:
+        super().__init__()
+        self.kept = kept

@@ -6,17 +6,17 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from app.errors import BadInput, OutputFailed
-from app.intake import load_screenshot
-from app.job.events import CloneResult, JobEvent
+from app.errors import BadInput, OutputFailed, StoppedWithPartial
+from app.intake import Screenshot, load_screenshot
+from app.job.events import CloneResult, JobEvent, JobFailed, TokenChunk
 from app.job.pipeline import run_clone
 from app.job.run import BackendPlan, job_for, reviews
 from app.outputs.files import check_writable, refuse_existing, write_atomic
-from app.outputs.history import PAGE, History
+from app.outputs.history import PAGE, STREAM, History
 from app.review.render import Renderer
 from app.review.review import REPORT_FILES, write_report
 from app.settings import Settings
@@ -84,7 +84,13 @@ def clone_to_files(target: Target, backend: Backend, settings: Settings, follow:
     if target.reference is not None:
         job = replace(job, reference_html=target.reference.read_text(encoding="utf-8",
                                                                      errors="replace"))
-    result = follow(run_clone(job, backend, cancel, renderer=renderer))
+    written: list[str] = []
+    try:
+        result = follow(_recording(run_clone(job, backend, cancel, renderer=renderer), written))
+    except (KeyboardInterrupt, Cancelled) as e:
+        if not written:
+            raise  # nothing to keep: stopped as before
+        raise _partial_kept(shot, "".join(written)) from e
     writing = target.output
     try:
         write_atomic(target.output, result.page.html, overwrite=target.overwrite)
@@ -97,6 +103,28 @@ def clone_to_files(target: Target, backend: Backend, settings: Settings, follow:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
         raise _kept_in_history(result, f"Could not write {writing}: {reason}") from e
     return result
+
+
+def _recording(events: Iterable[JobEvent], written: list[str]) -> Iterator[JobEvent]:
+    """Pass a job's events on, keeping the model's text as it arrives."""
+    for ev in events:
+        if isinstance(ev, TokenChunk):
+            written.append(ev.text)
+        elif isinstance(ev, JobFailed) and ev.partial_text:
+            written[:] = [ev.partial_text]
+        yield ev
+
+
+def _partial_kept(shot: Screenshot, text: str) -> Cancelled:
+    """Stopped while writing: what the model had written goes to the history, as the app
+    keeps it, and the error says where."""
+    try:
+        entry = History().start(shot, {})
+        entry.append_stream(text)
+        entry.fail("stopped by the user", status="stopped")
+    except OSError:
+        return Cancelled()
+    return StoppedWithPartial(entry.folder / STREAM)
 
 
 def _kept_in_history(result: CloneResult, what: str) -> OutputFailed:
