@@ -8,6 +8,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -299,11 +300,29 @@ def _repair_settings(args: argparse.Namespace) -> dict[str, bool | None]:
             for name in ("repair_text", "repair_images", "repair_colours")}
 
 
+_NOT_HTML = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+             (b"GIF8", "a GIF image"), (b"RIFF", "a WebP image or other RIFF file"),
+             (b"BM", "a BMP image"), (b"%PDF", "a PDF"), (b"PK\x03\x04", "a zip archive"),
+             (b"GGUF", "a GGUF model"))
+_TAG = re.compile(r"<\s*[a-zA-Z!]")
+
+
 def _read_page(path: str) -> str:
+    """The page's text, or a clear refusal when the file is not an HTML page at all."""
     page = Path(path)
     if not page.is_file():
         raise BadInput(f"{page}: no such file.")
-    return page.read_text(encoding="utf-8", errors="replace")
+    data = page.read_bytes()
+    kind = next((what for magic, what in _NOT_HTML if data.startswith(magic)), None)
+    if kind is None and b"\0" in data[:8192]:
+        kind = "binary data"
+    if kind is None:
+        text = data.decode("utf-8", errors="replace")
+        if _TAG.search(text):
+            return text
+        kind = "text without a single HTML tag"
+    raise BadInput(f"{page} is not an HTML page (it is {kind}). Give the page's "
+                   ".html file.")
 
 
 def cmd_repair(args: argparse.Namespace) -> int:

@@ -98,3 +98,18 @@ def test_diff_with_a_reference_page_scores_from_both_doms(
     assert main(["diff", str(shot), str(clone), "--reference", str(ref)]) == 0
     assert "against the reference page's DOM 0.9" in capsys.readouterr().out
     assert main(["diff", str(shot), str(clone), "--reference", str(tmp_path / "none.html")]) == 2
+
+
+@pytest.mark.parametrize("content, kind", [
+    (None, "a PNG image"),
+    (b"\x00\x01\x02binary\x00" * 50, "binary data"),
+    (b"just some notes, no markup", "text without a single HTML tag"),
+])
+def test_diff_refuses_a_file_that_is_not_html(tmp_path: Path, ui_png: Path,
+                                              capsys: pytest.CaptureFixture[str],
+                                              content: bytes | None, kind: str) -> None:
+    page = tmp_path / "page.html"
+    page.write_bytes(content if content is not None else ui_png.read_bytes())
+    assert main(["diff", str(ui_png), str(page)]) == 2
+    err = capsys.readouterr().err
+    assert f"{page} is not an HTML page (it is {kind})" in err and "internal" not in err
