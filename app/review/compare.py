@@ -359,6 +359,10 @@ def compare(original: Image.Image | np.ndarray | Reference, render: Image.Image 
         diff_mask=diff, aa_mask=aa, ssim_small=ssim_small, ssim_factor=factor)
 
 
+DIFFERS_RGB = (255, 0, 0)  # the heatmap's colours, also shown in the app's legend
+ANTIALIAS_RGB = (255, 215, 0)
+
+
 def heatmap(original: Image.Image | np.ndarray, result: Comparison,
             fade: float = 0.1) -> Image.Image:
     """The original faded almost to white, differing pixels in red, anti-aliasing in yellow, and
@@ -369,10 +373,10 @@ def heatmap(original: Image.Image | np.ndarray, result: Comparison,
     h, w = result.diff_mask.shape
     uncovered = np.ones(a.shape[:2], bool)
     uncovered[:h, :w] = False
-    out[uncovered] = (255, 0, 0)
+    out[uncovered] = DIFFERS_RGB
     common = out[:h, :w]
-    common[result.aa_mask] = (255, 215, 0)
-    common[result.diff_mask] = (255, 0, 0)
+    common[result.aa_mask] = ANTIALIAS_RGB
+    common[result.diff_mask] = DIFFERS_RGB
     return Image.fromarray(out)
 
 

@@ -22,14 +22,35 @@ from app.ui.image_view import ImageView, Placeholder, ViewSync
 if TYPE_CHECKING:
     from app.review.review import Review
 
+# (lowest similarity, badge level, what it means): every value falls in exactly one band.
+SCORE_BANDS = (
+    (0.85, "good", "a close clone"),
+    (0.6, "fair", "the right layout; details differ"),
+    (0.4, "weak", "parts match; a lot differs"),
+    (0.0, "poor", "a different page"),
+)
+
+
+def score_band(similarity: float) -> tuple[str, str]:
+    """(level, meaning) of the band ``similarity`` falls in."""
+    return next((level, meaning) for low, level, meaning in SCORE_BANDS if similarity >= low)
+
+
+def _band_lines() -> str:
+    lines, high = [], "1.00"
+    for low, _, meaning in SCORE_BANDS:
+        lines.append(f"{low:.2f}–{high}: {meaning}")
+        high = f"{low:.2f}"
+    return "<br>".join(lines)
+
+
 SCORE_HELP = (
     "<b>Similarity</b> (0–1, 1 = identical) is the mean of five scores, as Design2Code "
     "scores a clone: the screenshot's text (read by OCR) matched with the clone's, then "
     "<b>block</b> (how much of the text is there at all), <b>text</b> (how alike the words "
     "are), <b>position</b> and <b>colour</b> of the matched text, and <b>visual</b> (the "
-    "pictures' structure and pixels).<br>Above 0.9: a close clone; below 0.5: a different "
-    "page. The Differences tab outlines the screenshot's text the clone lacks (orange) or "
-    "words differently (violet)."
+    f"pictures' structure and pixels).<br>{_band_lines()}<br>The Differences tab outlines "
+    "the screenshot's text the clone lacks (orange) or words differently (violet)."
 )
 
 
@@ -45,6 +66,22 @@ def score_details(review: Review) -> str:
     table = "".join(f"<tr><td>{name}</td><td align='right'>{value:.3f}</td></tr>"
                     for name, value in rows)
     return f"<table>{table}</table><br>"
+
+
+def heat_legend() -> str:
+    """The heatmap's colours in words, drawn with the very colours it uses."""
+    from app.review.compare import ANTIALIAS_RGB, DIFFERS_RGB
+    from app.review.review import MISSING_OUTLINE, MISTEXTED_OUTLINE
+
+    def swatch(rgb: tuple[int, int, int], words: str) -> str:
+        return f"<span style='color: rgb{rgb}; font-size: 16px'>■</span> {words}"
+
+    return "&nbsp;&nbsp;&nbsp;".join([
+        swatch(DIFFERS_RGB, "differs, or not covered by the clone"),
+        swatch(ANTIALIAS_RGB, "anti-aliasing only (not counted)"),
+        swatch(MISSING_OUTLINE, "text the clone lacks"),
+        swatch(MISTEXTED_OUTLINE, "text worded differently"),
+        "faded: the original, where it matches"])
 
 
 def _qimage(rgb: object) -> QImage:
@@ -71,8 +108,7 @@ class ScoreBadge(QLabel):
     def set_score(self, similarity: float, ssim: float, mismatch: float) -> None:
         self.setText(f"similarity {similarity:.2f}  ·  SSIM {ssim:.2f}  ·  "
                      f"{mismatch:.1%} pixels differ")
-        level = "good" if similarity >= 0.9 else "fair" if similarity >= 0.7 else "poor"
-        self.setProperty("level", level)
+        self.setProperty("level", score_band(similarity)[0])
         self._restyle()
 
     def _restyle(self) -> None:
@@ -119,7 +155,14 @@ class ComparePane(QWidget):
         self.tabs.addTab(self.preview_box, "Preview")
         self.tabs.addTab(side, "Side by side")
         self.tabs.addTab(onion, "Overlay")
-        self.tabs.addTab(self.heatmap, "Differences")
+        differences = QWidget()
+        col = QVBoxLayout(differences)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.heatmap)
+        self.legend = QLabel(heat_legend())
+        self.legend.setObjectName("HeatLegend")
+        col.addWidget(self.legend)
+        self.tabs.addTab(differences, "Differences")
         self.badge = ScoreBadge()
         header = QHBoxLayout()
         title = QLabel("Clone")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QImage, QPainter, QPixmap, QWheelEvent
+from PySide6.QtGui import QImage, QPainter, QPalette, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import (
     QGraphicsPixmapItem,
+    QGraphicsRectItem,
     QGraphicsScene,
     QGraphicsView,
     QLabel,
@@ -35,6 +36,14 @@ class ImageView(QGraphicsView):
         self.item = QGraphicsPixmapItem()
         self.item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
         self.scene().addItem(self.item)
+        # a thin frame around the page, so where it ends shows on any background
+        self.frame = QGraphicsRectItem()
+        pen = QPen(self.palette().color(QPalette.ColorRole.Mid), 1)
+        pen.setCosmetic(True)  # one screen pixel at any zoom
+        self.frame.setPen(pen)
+        self.frame.setZValue(2)
+        self.frame.hide()
+        self.scene().addItem(self.frame)
         self.overlay = QGraphicsPixmapItem()  # a second picture on top (onion skin)
         self.overlay.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
         self.scene().addItem(self.overlay)
@@ -50,7 +59,9 @@ class ImageView(QGraphicsView):
         pixmap = to_pixmap(picture) if picture is not None else QPixmap()
         first = not self.has_picture()
         self.item.setPixmap(pixmap)
-        self.scene().setSceneRect(self.item.boundingRect())
+        self.frame.setRect(self.item.boundingRect())
+        self.frame.setVisible(not pixmap.isNull())
+        self.scene().setSceneRect(self.item.boundingRect().adjusted(-2, -2, 2, 2))
         if first or self._fitted:
             self.fit()
 
@@ -60,7 +71,7 @@ class ImageView(QGraphicsView):
 
     def fit(self) -> None:
         if self.has_picture():
-            self.fitInView(self.item, Qt.AspectRatioMode.KeepAspectRatio)
+            self.fitInView(self.scene().sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
             self._fitted = True
             self.zoomed.emit(self.transform().m11())
 
