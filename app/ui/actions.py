@@ -1,68 +1,143 @@
-"""The window's actions, declared once: text, shortcut, the window's slot and tooltip, and
-where they sit on the toolbar."""
+"""The window's commands, declared once: text, shortcuts, the window's slot, tooltip and icon,
+which menu lists them and where they sit on the toolbar."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QSizePolicy, QToolBar, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QSizePolicy, QToolBar, QWidget
 
 _Keys = QKeySequence.StandardKey
-_ACTIONS: list[tuple[str, str, Any, str, str, bool] | None] = [  # None: a toolbar separator
-    # attribute, text, shortcut, the window's slot, tooltip, on the toolbar
-    ("open_action", "Open…", _Keys.Open, "choose_image", "Open a screenshot", True),
-    ("paste_action", "Paste", _Keys.Paste, "paste", "Paste a screenshot from the clipboard",
-     True),
-    ("capture_action", "Capture", None, "", "Drag a rectangle over any part of the screen",
-     True),
-    None,
-    ("generate_action", "Generate", "Ctrl+Return", "generate",
-     "Write the HTML for this screenshot", True),
-    ("stop_action", "Stop", "Esc", "stop", "Stop writing", True),
-    ("refine_action", "Refine", "Ctrl+R", "refine",
-     "Ask the model to fix the worst differences; kept only if the score rises", True),
-    ("back_action", "Back a version", _Keys.Undo, "back_a_version",
-     "Go back to the page's previous version", False),
-    None,
-    ("export_action", "Export…", _Keys.Save, "export", "Save the page as one .html file", True),
-    ("export_all_action", "Export with pictures…", "Ctrl+Shift+S", "export_with_pictures",
-     "Save the page, its render and the difference picture", False),
-    ("copy_action", "Copy HTML", "Ctrl+Shift+C", "copy_html", "Copy the page's HTML", True),
-    ("browser_action", "Open in browser", "Ctrl+B", "open_in_browser",
-     "Open the page in your web browser", True),
-    None,
-    ("models_action", "Models…", "Ctrl+M", "open_model_setup",
-     "Use a model found on this machine, or download one", True),
-    ("settings_action", "Settings…", "Ctrl+,", "open_settings",
-     "Model, GPU and writing settings", True),
-]
 
 
-def main_toolbar(window: QMainWindow, right: QWidget) -> QToolBar:
-    """Make each action as ``window.<attribute>``, connected to its slot, and the toolbar,
-    with ``right`` at its far end."""
+@dataclass(frozen=True)
+class Command:
+    """One thing the window does: in its menu with its shortcut, and on the toolbar if asked."""
+
+    attribute: str  # the window's QAction attribute, e.g. "open_action"
+    text: str
+    keys: tuple[Any, ...]  # shortcuts, the first one shown; () for none
+    slot: str  # the window's method ("" for actions others connect: Capture, View options)
+    tip: str
+    icon: str = ""  # a Material Design icon name (qtawesome), shown on the toolbar
+    toolbar: bool = False
+    checkable: bool = False
+
+
+# Menu -> its commands (None: a separator). Later features add their actions to these menus
+# (the Model and Edit menus are looked up by ``window.menu("Model")``).
+MENUS: dict[str, list[Command | None]] = {
+    "File": [
+        Command("open_action", "Open…", (_Keys.Open,), "choose_image", "Open a screenshot",
+                "folder-open-outline", toolbar=True),
+        Command("capture_action", "Capture", (), "",
+                "Drag a rectangle over any part of the screen", "crop-free", toolbar=True),
+        None,
+        Command("export_action", "Export…", (_Keys.Save,), "export",
+                "Save the page as one .html file", "content-save-outline", toolbar=True),
+        Command("export_all_action", "Export with pictures…", ("Ctrl+Shift+S",),
+                "export_with_pictures", "Save the page, its render and the difference picture"),
+        Command("browser_action", "Open in browser", ("Ctrl+B",), "open_in_browser",
+                "Open the page in your web browser", "open-in-new", toolbar=True),
+        None,
+        Command("quit_action", "Quit", ("Ctrl+Q",), "quit_app",
+                "Quit ShotClone (the tray icon too)"),
+    ],
+    "Edit": [
+        Command("paste_action", "Paste screenshot", (_Keys.Paste,), "paste",
+                "Paste a screenshot from the clipboard", "content-paste", toolbar=True),
+        Command("copy_action", "Copy HTML", ("Ctrl+Shift+C",), "copy_html",
+                "Copy the page's HTML", "content-copy", toolbar=True),
+        Command("back_action", "Back a version", (_Keys.Undo,), "back_a_version",
+                "Go back to the page's previous version"),
+    ],
+    "View": [
+        Command("zoom_in_action", "Zoom in", ("Ctrl++", "Ctrl+="), "zoom_in",
+                "Zoom the pictures in"),
+        Command("zoom_out_action", "Zoom out", ("Ctrl+-",), "zoom_out",
+                "Zoom the pictures out"),
+        Command("zoom_fit_action", "Fit to the pane", ("Ctrl+0",), "zoom_fit",
+                "Show the whole picture"),
+        Command("zoom_actual_action", "Actual size (100%)", ("Ctrl+1",), "zoom_actual",
+                "One screenshot pixel per screen pixel"),
+        None,
+        Command("wrap_action", "Wrap long lines", ("Alt+Z",), "",
+                "Wrap the HTML's long lines in the code pane", checkable=True),
+        Command("format_action", "Formatted HTML", ("Ctrl+Shift+F",), "",
+                "Show the model's HTML indented, one tag a line (the page itself is "
+                "unchanged)", checkable=True),
+    ],
+    "Model": [
+        Command("generate_action", "Generate", ("Ctrl+Return", "Ctrl+Enter"), "generate",
+                "Write the HTML for this screenshot", "play", toolbar=True),
+        Command("stop_action", "Stop", ("Esc",), "stop", "Stop writing", "stop",
+                toolbar=True),
+        Command("refine_action", "Refine", ("Ctrl+R",), "refine",
+                "Ask the model to fix the worst differences; kept only if the score rises",
+                "auto-fix", toolbar=True),
+        None,
+        Command("models_action", "Models…", ("Ctrl+M",), "open_model_setup",
+                "Use a model found on this machine, or download one", "cube-outline",
+                toolbar=True),
+        Command("settings_action", "Settings…", ("Ctrl+,",), "open_settings",
+                "Model, GPU and writing settings", "cog-outline", toolbar=True),
+    ],
+    "Help": [
+        Command("doctor_action", "Check this set-up", (), "open_doctor",
+                "What this machine has, and whether it can clone (shotclone doctor)"),
+        Command("about_action", "About ShotClone", (), "open_about", "Version and licence"),
+    ],
+}
+TOOLBAR_GROUPS = (("open_action", "paste_action", "capture_action"),
+                  ("generate_action", "stop_action", "refine_action"),
+                  ("export_action", "copy_action", "browser_action"),
+                  ("models_action", "settings_action"))
+
+
+def _action(window: QMainWindow, c: Command) -> QAction:
+    a = QAction(c.text, window)
+    keys = [QKeySequence(k) for k in c.keys]
+    a.setShortcuts([k for k in keys if not k.isEmpty()])
+    shown = a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+    a.setToolTip(f"{c.tip} ({shown})" if shown else c.tip)
+    a.setStatusTip(c.tip)
+    a.setCheckable(c.checkable)
+    if c.icon:
+        a.setProperty("icon_name", c.icon)
+    if c.slot:
+        slot = getattr(window, c.slot)
+        a.triggered.connect(slot if c.checkable else lambda: slot())
+    window.addAction(a)  # shortcuts work with the menu bar hidden too
+    setattr(window, c.attribute, a)
+    return a
+
+
+def main_toolbar(window: QMainWindow, right: QWidget) -> dict[str, QMenu]:
+    """Make each command as ``window.<attribute>``, connected to its slot, in its menu; then
+    the toolbar, with ``right`` at its far end. Returns the menus by title."""
+    menus: dict[str, QMenu] = {}
+    for title, commands in MENUS.items():
+        menu = window.menuBar().addMenu(f"&{title}")
+        menus[title] = menu
+        for command in commands:
+            if command is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(_action(window, command))
     tb = QToolBar("Main", movable=False)
     tb.setObjectName("MainToolbar")
-    tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+    tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     window.addToolBar(tb)
-    for entry in _ACTIONS:
-        if entry is None:
+    for i, group in enumerate(TOOLBAR_GROUPS):
+        if i:
             tb.addSeparator()
-            continue
-        name, text, keys, slot, tip, on_toolbar = entry
-        a = QAction(text, window)
-        if keys is not None:
-            a.setShortcut(QKeySequence(keys))
-        a.setToolTip(f"{tip} ({QKeySequence(keys).toString()})" if keys else tip)
-        a.triggered.connect(getattr(window, slot) if slot else lambda: None)
-        window.addAction(a)
-        setattr(window, name, a)
-        if on_toolbar:
-            tb.addAction(a)
+        for name in group:
+            tb.addAction(getattr(window, name))
     spacer = QWidget()
     spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     tb.addWidget(spacer)
     tb.addWidget(right)
-    return tb
+    return menus

@@ -17,6 +17,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
+from app.page.format import format_html
+
 EDIT_PAUSE_MS = 600
 
 
@@ -67,7 +69,9 @@ class HtmlHighlighter(QSyntaxHighlighter):
 
 
 class CodePane(QPlainTextEdit):
-    """Ctrl+Z undoes the user's typing; with nothing of it left to undo, it goes to the window,
+    """Shows the page's HTML, or (Formatted) the same HTML laid out for reading. The page is
+    what the model wrote until the user edits the text; from then on it is the text shown.
+    Ctrl+Z undoes the user's typing; with nothing of it left to undo, it goes to the window,
     which goes back a version of the page."""
 
     edited = Signal(str)  # the user's text, after a pause in typing
@@ -81,9 +85,11 @@ class CodePane(QPlainTextEdit):
         self.setPlaceholderText("The HTML appears here as the model writes it. You can edit it: "
                                 "the preview follows.")
         self.highlighter = HtmlHighlighter(self.document())
+        self.formatted = False
+        self._page: str | None = ""  # None: the user edited, so the page is the text shown
         self._ours = False
         self._pause = QTimer(self, singleShot=True, interval=EDIT_PAUSE_MS)
-        self._pause.timeout.connect(lambda: self.edited.emit(self.toPlainText()))
+        self._pause.timeout.connect(lambda: self.edited.emit(self.page_text()))
         self.textChanged.connect(self._on_changed)
 
     def keyPressEvent(self, e: QKeyEvent) -> None:
@@ -94,19 +100,39 @@ class CodePane(QPlainTextEdit):
 
     def _on_changed(self) -> None:
         if not self._ours:
+            self._page = None
             self._pause.start()
 
-    def show_text(self, text: str) -> None:
-        """Replace the text without counting it as the user's edit."""
+    def page_text(self) -> str:
+        """The page: the HTML as written (not its formatted view), or the user's edit."""
+        return self.toPlainText() if self._page is None else self._page
+
+    def _display(self, text: str) -> None:
         self._ours = True
         try:
             self.setPlainText(text)
         finally:
             self._ours = False
 
+    def show_text(self, text: str) -> None:
+        """Replace the page without counting it as the user's edit."""
+        self._page = text
+        self._display(format_html(text) if self.formatted and text.strip() else text)
+
+    def set_formatted(self, on: bool) -> None:
+        page = self.page_text()
+        self.formatted = on
+        self.show_text(page)
+
+    def set_wrap(self, on: bool) -> None:
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth if on else
+                             QPlainTextEdit.LineWrapMode.NoWrap)
+
     def append_stream(self, text: str) -> None:
+        """The answer as it streams, shown as written (it is formatted once it is complete)."""
         self._ours = True
         try:
+            self._page = (self._page or "") + text
             cursor = self.textCursor()
             cursor.movePosition(cursor.MoveOperation.End)
             cursor.insertText(text)

@@ -169,17 +169,62 @@ class ComparePane(QWidget):
         title.setObjectName("PaneTitle")
         header.addWidget(title)
         header.addStretch(1)
+        self.zoom_label = QLabel()
+        self.zoom_label.setObjectName("ZoomLabel")
+        self.zoom_label.setToolTip("Zoom: Ctrl+wheel or Ctrl++ / Ctrl+-; Ctrl+0 fits, "
+                                   "Ctrl+1 is 100%")
+        header.addWidget(self.zoom_label)
         header.addWidget(self.badge)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(header)
         layout.addWidget(self.tabs)
         self._clone_picture: QImage | None = None
+        self.tabs.currentChanged.connect(lambda _: self._on_tab())
+        for view in self.sync.views:
+            view.zoomed.connect(lambda _: self._show_zoom())
+
+    # -- zoom: one level for every view and tab, shown beside the badge
+
+    def zoom_by(self, factor: float) -> None:
+        view = self.sync.visible_view()
+        if view is not None:
+            view.zoom_by(factor)
+
+    def zoom_to(self, scale: float) -> None:
+        view = self.sync.visible_view()
+        if view is not None:
+            view.set_scale(scale)
+            view.zoomed.emit(view.scale_factor())
+
+    def zoom_fit(self) -> None:
+        self.sync.fit()
+        self._show_zoom()
+
+    def _show_zoom(self) -> None:
+        view = self.sync.visible_view()
+        if view is None:
+            self.zoom_label.clear()
+            return
+        percent = f"{view.scale_factor():.0%}"
+        self.zoom_label.setText(f"Fit · {percent}" if self.sync.fitted() else percent)
+
+    def _on_tab(self) -> None:
+        """A tab shown for the first time fits (or takes the zoom of) the one before."""
+        if self.sync.fitted():
+            self.sync.fit()
+        else:
+            view = self.sync.visible_view()
+            scales = [v.scale_factor() for v in self.sync.views if v is not view]
+            if view is not None and scales:
+                view.set_scale(max(set(scales), key=scales.count))
+        self._show_zoom()
 
     def show_original(self, png: bytes) -> None:
         self.original.set_picture(png)
         self.overlay.set_picture(png)
         self.badge.clear_score()
+        self.sync.fit()  # a new screenshot starts fitted, whatever the last one was zoomed to
         for view in (self.clone, self.heatmap, self.preview):
             view.set_picture(None)
         self.overlay.set_overlay(None, 0)

@@ -4,7 +4,6 @@ user's own browser."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -61,8 +60,12 @@ def export_page(parent: QWidget, html: str, shot: Screenshot | None, review: Rev
     return target
 
 
-def open_in_browser(html: str) -> None:
-    """Show the page in the user's own browser, from a file of its own."""
-    page = Path(tempfile.mkdtemp(prefix="shotclone-")) / "page.html"
-    page.write_text(html, encoding="utf-8")
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(page)))
+def open_in_browser(html: str) -> tuple[Path, bool]:
+    """Show the page in the user's own browser; (the file, whether a browser opened). One
+    file in ShotClone's data folder, replaced each time: the browser may read it long after
+    this returns, and nothing piles up in the temporary folder."""
+    from app.outputs.files import write_atomic
+    from app.settings import data_dir
+
+    page = write_atomic(data_dir() / "browser" / "page.html", html, overwrite=True)
+    return page, QDesktopServices.openUrl(QUrl.fromLocalFile(str(page)))

@@ -25,6 +25,10 @@ def to_pixmap(picture: QImage | QPixmap | bytes) -> QPixmap:
     return QPixmap.fromImage(picture)
 
 
+MIN_SCALE, MAX_SCALE = 0.05, 16.0  # 5% to 1600%
+ZOOM_STEP = 1.25
+
+
 class ImageView(QGraphicsView):
     """One picture; Ctrl+wheel zooms, dragging pans. ``zoomed`` reports the new scale."""
 
@@ -75,17 +79,23 @@ class ImageView(QGraphicsView):
             self._fitted = True
             self.zoomed.emit(self.transform().m11())
 
+    def scale_factor(self) -> float:
+        return self.transform().m11()
+
     def set_scale(self, scale: float) -> None:
+        scale = min(MAX_SCALE, max(MIN_SCALE, scale))
         if abs(self.transform().m11() - scale) > 1e-6:
             self.resetTransform()
             self.scale(scale, scale)
             self._fitted = False
 
+    def zoom_by(self, factor: float) -> None:
+        self.set_scale(self.scale_factor() * factor)
+        self.zoomed.emit(self.scale_factor())
+
     def wheelEvent(self, event: QWheelEvent) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            factor = 1.25 if event.angleDelta().y() > 0 else 0.8
-            self.set_scale(self.transform().m11() * factor)
-            self.zoomed.emit(self.transform().m11())
+            self.zoom_by(ZOOM_STEP if event.angleDelta().y() > 0 else 1 / ZOOM_STEP)
         else:
             super().wheelEvent(event)
 
@@ -108,6 +118,20 @@ class ViewSync(QObject):
                 lambda value, v=view: self._scroll(v, value, horizontal=True))
             view.verticalScrollBar().valueChanged.connect(
                 lambda value, v=view: self._scroll(v, value, horizontal=False))
+
+    def visible_view(self) -> ImageView | None:
+        return next((v for v in self.views if v.isVisible() and v.has_picture()), None)
+
+    def fit(self) -> None:
+        """Every view fitted to its own pane (the shown one decides the common scale)."""
+        view = self.visible_view()
+        if view is not None:
+            view.fit()
+        for v in self.views:
+            v._fitted = True
+
+    def fitted(self) -> bool:
+        return all(v._fitted for v in self.views)
 
     def _zoom(self, source: ImageView, scale: float) -> None:
         if self._busy:

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QImage, QPixmap
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QImage, QMouseEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from app.outputs.history import HistoryEntry
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp *.tif *.tiff)"
-DROP_HINT = "Drop a screenshot here\nor paste one (Ctrl+V), or open a file (Ctrl+O)"
+DROP_HINT = "Drop a screenshot here\nor paste one (Ctrl+V), or click to open a file (Ctrl+O)"
 
 
 def image_from_mime(mime: QMimeData) -> tuple[Path | bytes, str] | str:
@@ -54,12 +54,14 @@ class DropZone(QFrame):
     """Shows the current screenshot, or how to give one."""
 
     received = Signal(object)  # the MIME data of a drop
+    clicked = Signal()  # a click opens a file, as the hint says
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("DropZone")
         self.setAcceptDrops(True)
         self.setMinimumSize(220, 160)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.label = QLabel(DROP_HINT, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.label)
@@ -83,6 +85,12 @@ class DropZone(QFrame):
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
         self._refresh()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
+                event.position().toPoint()):
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() or event.mimeData().hasImage():

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon
-from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from app.job.run import STAGE_TEXT, BackendKeeper, RunState, error_text, run_job, with_backend
 from app.outputs.history import History, HistoryEntry
@@ -19,6 +19,7 @@ from app.ui.banner import Banner
 from app.ui.code_pane import CodePane
 from app.ui.compare_pane import ComparePane
 from app.ui.export import open_in_browser
+from app.ui.image_view import ZOOM_STEP
 from app.ui.input_pane import InputColumn, ask_screenshot, image_from_mime
 from app.ui.job_runner import QtJobRunner
 from app.ui.live_review import LiveReview
@@ -26,7 +27,7 @@ from app.ui.page_bar import PageBar
 from app.ui.render_service import RenderService
 from app.ui.run_status import ModelLabel, RunStatus
 from app.ui.threads import run_in_thread
-from app.ui.window_state import restore_window, save_window
+from app.ui.window_state import keep_checked, restore_window, save_window
 
 if TYPE_CHECKING:
     from app.intake import Screenshot
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from app.review.review import Review
     from inference.backend import Backend
     from inference.cancel import CancelToken
+
 
 def app_icon() -> QIcon:
     from assets import asset
@@ -70,6 +72,8 @@ class MainWindow(QMainWindow):
 
         self._build()
         restore_window(self, self.splitter)
+        keep_checked(self.wrap_action, "view/wrap", False, self.code.set_wrap)
+        keep_checked(self.format_action, "view/formatted", True, self.code.set_formatted)
         self.refresh_history()
         self._update_actions()
         if problem:  # a broken settings file: the window opens anyway and says why
@@ -86,13 +90,14 @@ class MainWindow(QMainWindow):
         style = Path(__file__).with_name("style.qss")
         self.setStyleSheet(style.read_text(encoding="utf-8"))
         self.model_status = ModelLabel()
-        main_toolbar(self, self.model_status)
+        self._menus = main_toolbar(self, self.model_status)
         self.model_status.show_state(self.settings, "not loaded")
 
         self.banner = Banner()
         left = InputColumn()
         self.drop_zone, self.history_pane = left.drop_zone, left.history_pane
         self.drop_zone.received.connect(self.accept_mime)
+        self.drop_zone.clicked.connect(self.choose_image)
         self.history_pane.reopen.connect(self.reopen)
         self.history_pane.delete.connect(self.delete_entry)
         self.code = CodePane()
@@ -106,6 +111,7 @@ class MainWindow(QMainWindow):
         middle_col.setContentsMargins(0, 0, 0, 0)
         middle_col.addWidget(self.code, 1)
         middle_col.addWidget(self.page_bar)
+        self.code.textChanged.connect(self._update_actions)  # Export etc. follow the text
         self.compare = ComparePane()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("MainSplitter")
@@ -123,6 +129,10 @@ class MainWindow(QMainWindow):
         self.live = LiveReview(self._renders, self.compare, self)
         self.live.reviewed.connect(self._on_reviewed)
         self.live.failed.connect(self._on_render_failed)
+
+    def menu(self, title: str) -> QMenu:
+        """One of the menu bar's menus, for features that add their own actions."""
+        return self._menus[title]
 
     # --------------------------------------------------------------------- state display
 
@@ -196,6 +206,7 @@ class MainWindow(QMainWindow):
 
     def set_screenshot(self, shot: Screenshot, entry: HistoryEntry | None = None) -> None:
         self.shot, self.entry, self.review = shot, entry, None
+        self._show_title()
         self._show_versions()
         self.drop_zone.show_screenshot(shot.png)
         self.compare.show_original(shot.png)
@@ -288,7 +299,7 @@ class MainWindow(QMainWindow):
         from app.job.refine import RefineJob, run_refine
         from app.page.repair import text_reader
 
-        html, settings, renders = self.code.toPlainText(), self.settings, self._renders
+        html, settings, renders = self.code.page_text(), self.settings, self._renders
         if self.shot is None or not html.strip():
             return
         job = RefineJob(screenshot=self.shot, html=html,
@@ -300,7 +311,7 @@ class MainWindow(QMainWindow):
         """Ask the model to change the page as ``instruction`` says; undone with Ctrl+Z."""
         from app.job.refine import EditJob, run_edit
 
-        html, renders = self.code.toPlainText(), self._renders
+        html, renders = self.code.page_text(), self._renders
         if self.shot is None or not html.strip() or not instruction.strip():
             return
         job = EditJob(html=html, instruction=instruction, screenshot=self.shot,
@@ -320,7 +331,7 @@ class MainWindow(QMainWindow):
         if self.running:
             return
         if self.entry is not None and not self.entry.versions():  # a page from before versions
-            self.entry.save_page(self.code.toPlainText(), label="the page as it was")
+            self.entry.save_page(self.code.page_text(), label="the page as it was")
         settings, backends = self.settings, self.backends
         self.run = RunState(max_tokens=settings.max_tokens)  # kept as versions, not a new run
         self._follow_up, self._steps = what, []
@@ -426,7 +437,7 @@ class MainWindow(QMainWindow):
     def export(self, with_pictures: bool = False) -> Path | None:
         from app.ui.export import export_page
 
-        html = self.code.toPlainText()
+        html = self.code.page_text()
         if not html.strip():
             return None
         return export_page(self, html, self.shot, self.review, with_pictures,
@@ -434,11 +445,16 @@ class MainWindow(QMainWindow):
                            lambda e: self.show_error(e, "Could not export"))
 
     def copy_html(self) -> None:
-        QGuiApplication.clipboard().setText(self.code.toPlainText())
+        QGuiApplication.clipboard().setText(self.code.page_text())
         self.status.say("HTML copied to the clipboard")
 
     def open_in_browser(self) -> None:
-        open_in_browser(self.code.toPlainText())
+        page, opened = open_in_browser(self.code.page_text())
+        if opened:
+            self.status.say(f"Opened {page} in your web browser")
+        else:
+            self.banner.show_message(f"No web browser opened. The page is saved as {page}: "
+                                     "open it from your browser.", "warning")
 
     def open_model_setup(self) -> None:
         from app.ui.model_setup import ModelSetupDialog
@@ -459,6 +475,56 @@ class MainWindow(QMainWindow):
             if self.banner.level == "info":
                 self.banner.hide()
             self.settings_changed.emit()
+
+    # ----------------------------------------------------------------------------- view
+
+    def zoom_in(self) -> None:
+        self.compare.zoom_by(ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.compare.zoom_by(1 / ZOOM_STEP)
+
+    def zoom_fit(self) -> None:
+        self.compare.zoom_fit()
+
+    def zoom_actual(self) -> None:
+        self.compare.zoom_to(1.0)
+
+    def _show_title(self) -> None:
+        name = Path(self.shot.source).name if self.shot is not None else ""
+        self.setWindowTitle(f"{name} — ShotClone" if name else "ShotClone")
+
+    # --------------------------------------------------------------------------- help
+
+    def open_about(self) -> None:
+        from app import __version__
+
+        QMessageBox.about(self, "About ShotClone", (
+            f"<b>ShotClone {__version__}</b><p>Turns a screenshot of any user interface into "
+            "one self-contained HTML file, with a vision-language model on this machine.</p>"
+            "<p>Icons: Material Design Icons, through QtAwesome.</p>"))
+
+    def open_doctor(self) -> None:
+        from app.doctor import diagnose
+
+        def show(d: Any) -> None:
+            box = QMessageBox(self)
+            box.setWindowTitle("This set-up")
+            box.setIcon(QMessageBox.Icon.Warning if d.problems else
+                        QMessageBox.Icon.Information)
+            box.setText(f"Cannot clone yet: {d.problems[0]}" if d.problems else
+                        "This set-up can clone.")
+            box.setDetailedText("\n".join(d.lines))
+            box.open()
+
+        self.status.say_busy("Checking this set-up…")
+        run_in_thread(diagnose, lambda d: (self.status.say("Ready"), show(d)),
+                      lambda e: self.show_error(e, "Could not check the set-up"), owner=self)
+
+    def quit_app(self) -> None:
+        """Quit for good, even when a tray icon would keep ShotClone running."""
+        self.hide_on_close = False
+        self.close()  # once closed (after any run has stopped), ``closed`` ends the app
 
     # -------------------------------------------------------------------------- history
 

@@ -65,7 +65,7 @@ def test_drop_a_png_generate_and_compare(make_main_window: Make, qtbot: object,
     assert w.compare.original.has_picture()
     w.generate_action.trigger()
     wait_done(qtbot, w)
-    html = w.code.toPlainText()
+    html = w.code.page_text()
     assert html.startswith("<!DOCTYPE html>")
     assert w.status.tokens.text() == "200 tokens" and "tok/s" in w.status.speed.text()
     for view in (w.compare.preview, w.compare.clone, w.compare.heatmap, w.compare.original):
@@ -137,7 +137,7 @@ def test_export_is_atomic_and_asks_before_replacing(
     w.export_all_action.trigger()
     qtbot.waitUntil(target.is_file)  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: (tmp_path / "out" / "clone-diff.png").is_file())  # type: ignore[attr-defined]
-    assert target.read_text() == w.code.toPlainText()
+    assert target.read_text() == w.code.page_text()
     assert (tmp_path / "out" / "clone-render.png").is_file()
     target.write_text("my own edits")
     monkeypatch.setattr(QMessageBox, "question",
@@ -247,14 +247,14 @@ def test_settings_are_checked_and_survive_a_restart(make_main_window: Make, qtbo
 def test_history_reopens_a_run(make_main_window: Make, qtbot: object, ui_png: Path,
                                tiny_settings: Settings) -> None:
     w = cloned_window(make_main_window, qtbot, ui_png)
-    page = w.code.toPlainText()
+    page = w.code.page_text()
     w.close()
     later = make_main_window()
     assert later.history_pane.count() == 1
     item = later.history_pane.item(0)
     later.history_pane.itemActivated.emit(item)
     qtbot.waitUntil(lambda: later.review is not None, timeout=RUN_S)  # type: ignore[attr-defined]
-    assert later.code.toPlainText() == page
+    assert later.code.page_text() == page
     assert later.compare.badge.text().startswith("similarity")
     later.delete_entry(later.history.entries()[0])
     assert later.history_pane.count() == 0
