@@ -20,12 +20,24 @@ def run_app(image: Path | None = None, capture: bool = False,
                        "`shotclone clone`, or try `shotclone demo`.")
     from PySide6.QtWidgets import QApplication
 
-    from app.hotkey import on_wayland
     from app.ui.ctrl_c import QuitOnCtrlC
+    from app.ui.single_instance import InstanceServer, hand_off
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    request: dict[str, object] = {"show": True}
+    if image is not None:
+        request = {"open": str(image.expanduser().resolve())}
+    elif capture:
+        request = {"capture": True, "clone": clone}
+    if hand_off(request):
+        print("ShotClone is already running: it has the request.", file=sys.stderr)
+        return 0
+    server = InstanceServer()
+    server.listen()
+
     from app.ui.main_window import MainWindow, app_icon
     from app.ui.shell import AppShell
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ShotClone")
     app.setOrganizationName("ShotClone")
     app.setStyle("Fusion")  # follows the system's light or dark scheme on every platform
@@ -33,15 +45,11 @@ def run_app(image: Path | None = None, capture: bool = False,
     app.setQuitOnLastWindowClosed(False)  # the tray icon may keep it running
     window = MainWindow()
     shell = AppShell(window)
+    server.request.connect(shell.on_request)
     window.closed.connect(app.quit)
-    if capture and on_wayland():
-        from app.ui.portal import portal_screenshot
-
+    if capture:
         shell.quit_when_cancelled = True
-        portal_screenshot(shell.on_captured)  # the desktop asks the user for the region
-    elif capture:
-        shell.quit_when_cancelled = True
-        shell.start_capture(clone)
+        shell.capture_now(clone)
     else:
         window.show()
         if image is not None:
@@ -52,3 +60,4 @@ def run_app(image: Path | None = None, capture: bool = False,
         return app.exec()
     finally:
         ctrl_c.close()
+        server.close()

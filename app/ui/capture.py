@@ -52,6 +52,7 @@ class RegionOverlay(QWidget):
         super().__init__(None, Qt.WindowType.FramelessWindowHint |
                          Qt.WindowType.WindowStaysOnTopHint | Qt.WindowType.Tool)
         self.setObjectName("RegionOverlay")
+        self.setWindowTitle("ShotClone capture")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setMouseTracking(True)

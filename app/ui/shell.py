@@ -3,6 +3,9 @@ happens after a capture (the app comes to the front with the image, and clones i
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
@@ -70,6 +73,28 @@ class AppShell(QObject):
     def start_capture(self, clone: bool | None = None) -> None:
         self.clone_next = clone
         self.capture.start()
+
+    def capture_now(self, clone: bool | None = None) -> None:
+        """`shotclone capture`: the overlay, or on Wayland the desktop's screenshot portal
+        (which asks the user for the region itself)."""
+        if on_wayland():
+            from app.ui.portal import portal_screenshot
+
+            self.clone_next = clone
+            portal_screenshot(self.on_captured)
+        else:
+            self.start_capture(clone)
+
+    def on_request(self, request: dict[str, Any]) -> None:
+        """What a later launch handed over (see ``app.ui.single_instance``)."""
+        if request.get("open"):
+            self.show_window()
+            self.window.open_image(Path(str(request["open"])))
+        elif request.get("capture"):
+            clone = request.get("clone")
+            self.capture_now(clone if isinstance(clone, bool) else None)
+        else:
+            self.show_window()
 
     def on_captured(self, capture: Capture | None) -> None:
         clone = self.window.settings.clone_after_capture if self.clone_next is None \
