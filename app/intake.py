@@ -122,8 +122,8 @@ def load_screenshot(source: Path | str | bytes, *, device_pixel_ratio: float | N
             source=label) from e
     except UnidentifiedImageError as e:
         raise ImageRejected(
-            f"{label} is not an image ShotClone can read ({type(e).__name__}). Use a PNG, "
-            "JPEG, WebP, GIF or BMP screenshot.", source=label) from e
+            f"Not an image: {label}. Use a PNG, JPEG, WebP, GIF or BMP screenshot.",
+            source=label) from e
     except (OSError, SyntaxError, ValueError) as e:
         raise ImageRejected(f"{label} is damaged or cut short ({e}). Take the screenshot "
                             "again.", source=label) from e

@@ -310,7 +310,7 @@ def error_text(error: BaseException, what: str = "", details: str = "") -> tuple
     if isinstance(error, ShotCloneError):
         message = str(error).split("\n", 1)[0]
     else:
-        message = f"{what or 'Something went wrong'}: {type(error).__name__}: {error}"
+        message = f"{what or 'Something went wrong'}: {error or type(error).__name__}"
     details = details or "".join(traceback.format_exception(error))
     log = getattr(error, "log_tail", ())
     if log:

@@ -34,6 +34,7 @@ def run_app(image: Path | None = None, capture: bool = False,
         return 0
     server = InstanceServer()
     server.listen()
+    _log_to_file()
 
     from app.ui.main_window import MainWindow, app_icon
     from app.ui.shell import AppShell
@@ -61,3 +62,20 @@ def run_app(image: Path | None = None, capture: bool = False,
     finally:
         ctrl_c.close()
         server.close()
+
+
+def _log_to_file() -> None:
+    """Errors the window shows go to a log too, with their tracebacks (Details shows them)."""
+    import logging
+    from logging.handlers import RotatingFileHandler
+
+    from app.settings import data_dir
+
+    folder = data_dir() / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(folder / "app.log", maxBytes=1 << 20, backupCount=3,
+                                  encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("shotclone")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)

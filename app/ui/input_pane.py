@@ -26,9 +26,12 @@ IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp *.tif *.tiff)"
 DROP_HINT = "Drop a screenshot here\nor paste one (Ctrl+V), or click to open a file (Ctrl+O)"
 
 
-def image_from_mime(mime: QMimeData) -> tuple[Path | bytes, str] | str:
+def image_from_mime(mime: QMimeData | None,
+                    holder: str = "That") -> tuple[Path | bytes, str] | str:
     """What a drop or paste carries: (a local file or PNG bytes, a name), or why it is no
-    image."""
+    image (``holder`` names what held it: "The clipboard"; an empty one gives None)."""
+    if mime is None:
+        return f"{holder} holds no image. Copy a screenshot, or drop one here."
     if mime.hasUrls():
         urls = mime.urls()
         local = [u for u in urls if u.isLocalFile()]
@@ -46,8 +49,9 @@ def image_from_mime(mime: QMimeData) -> tuple[Path | bytes, str] | str:
             image.save(buffer, "PNG")
             return bytes(data.data()), "pasted image"
     if mime.hasText():
-        return "That is text, not an image. Drop or paste a screenshot (PNG, JPEG, WebP…)."
-    return "That holds no image. Drop or paste a screenshot (PNG, JPEG, WebP…)."
+        return f"{holder} holds text, not an image. Drop or paste a screenshot (PNG, JPEG, " \
+            "WebP…)."
+    return f"{holder} holds no image. Drop or paste a screenshot (PNG, JPEG, WebP…)."
 
 
 class DropZone(QFrame):

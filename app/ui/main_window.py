@@ -3,6 +3,7 @@ and its comparison on the right. Everything slow runs off the UI thread; every r
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from app.ui.render_service import RenderService
 from app.ui.run_status import ModelLabel, RunStatus
 from app.ui.threads import run_in_thread
 from app.ui.window_state import keep_checked, restore_window, save_window
+from app.ui.wording import in_app_words
 
 if TYPE_CHECKING:
     from app.intake import Screenshot
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
     from app.review.review import Review
     from inference.backend import Backend
     from inference.cancel import CancelToken
+
+log = logging.getLogger("shotclone")
 
 
 def app_icon() -> QIcon:
@@ -160,9 +164,11 @@ class MainWindow(QMainWindow):
         self.settings_action.setEnabled(not self.running)
         self.models_action.setEnabled(not self.running)
 
-    def show_error(self, error: BaseException, what: str = "") -> None:
-        message, details = error_text(error, what)
-        self.banner.show_message(message, "error", details)
+    def show_error(self, error: BaseException, what: str = "", details: str = "") -> None:
+        """The message in plain words; the traceback behind Details, and in the log."""
+        message, details = error_text(error, what, details)
+        log.error("%s\n%s", message, details)
+        self.banner.show_message(in_app_words(message), "error", details)
 
     # ---------------------------------------------------------------------- screenshots
 
@@ -172,10 +178,10 @@ class MainWindow(QMainWindow):
             self.open_image(path)
 
     def paste(self) -> None:
-        self.accept_mime(QGuiApplication.clipboard().mimeData())
+        self.accept_mime(QGuiApplication.clipboard().mimeData(), "The clipboard")
 
-    def accept_mime(self, mime: Any) -> None:
-        got = image_from_mime(mime)
+    def accept_mime(self, mime: Any, holder: str = "That") -> None:
+        got = image_from_mime(mime, holder)
         if isinstance(got, str):
             self.banner.show_message(got, "warning")
             return
@@ -285,8 +291,7 @@ class MainWindow(QMainWindow):
                 self.live.stop_previews()
                 self.status.stop_clock()
                 if not run.stopped:
-                    message, details = error_text(ev.error, details=ev.details)
-                    self.banner.show_message(message, "error", details)
+                    self.show_error(ev.error, details=ev.details)
                 if partial and not self.code.toPlainText():
                     self.code.show_text(partial)
                 self.refresh_history()

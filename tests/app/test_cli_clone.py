@@ -79,7 +79,7 @@ def test_never_overwrites_without_force(tmp_path: Path, ui_png: Path,
 @pytest.mark.parametrize("case, code, message", [
     ("no model", 3, "No model is set"),
     ("missing image", 2, "no such file"),
-    ("not an image", 2, "not an image"),
+    ("not an image", 2, "Not an image: "),
     ("text-only model", 3, "text-only model"),
     ("mismatched mmproj", 3, "does not belong to"),
     ("truncated model", 3, "cut short"),

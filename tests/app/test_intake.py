@@ -103,9 +103,9 @@ def test_animated_gif_uses_first_frame() -> None:
 
 
 @pytest.mark.parametrize("data, message", [
-    (b"", "not an image"),
-    (b"<html>not an image</html>", "not an image"),
-    (b"%PDF-1.7 a document", "not an image"),
+    (b"", "Not an image: "),
+    (b"<html>not an image</html>", "Not an image: "),
+    (b"%PDF-1.7 a document", "Not an image: "),
 ])
 def test_not_an_image(data: bytes, message: str) -> None:
     with pytest.raises(ImageRejected, match=message):

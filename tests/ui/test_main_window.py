@@ -119,7 +119,7 @@ def test_things_that_are_not_images(make_main_window: Make, qtbot: object,
     notes = tmp_path / "notes.png"
     notes.write_text("not really a png")
     drop(w.drop_zone, file_mime(notes))
-    qtbot.waitUntil(lambda: "notes.png is not an image" in w.banner.message.text())  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: "Not an image: notes.png" in w.banner.message.text())  # type: ignore[attr-defined]
     assert w.banner.level == "error" and w.shot is None
     web = QMimeData()
     web.setUrls([QUrl("https://example.com/shot.png")])
