@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from app.review.review import PageRenderer
     from app.settings import Settings
 
+NEAR_LIMIT = 0.8  # from here on the progress line says how many tokens are left to write
 STAGE_TEXT: dict[Stage, str] = {
     "check": "Checking the model…",
     "load": "Loading the model…",
@@ -280,7 +281,9 @@ class RunState:
             return f"Stopped after {self.tokens} tokens; what was written is kept." \
                 if self.stopped else "Failed"
         if self.stage == "generate":
-            return f"Writing HTML: {self.tokens} / {self.max_tokens} tokens"
+            if self.tokens >= NEAR_LIMIT * self.max_tokens:
+                return f"Writing HTML: {self.tokens} of at most {self.max_tokens} tokens"
+            return f"Writing HTML: {self.tokens} tokens"
         if self.stage == "prompt" and self.image_tokens is not None:
             i = self.image_tokens
             return f"Read the screenshot: {i.tokens} image tokens in {i.seconds:.1f} s"

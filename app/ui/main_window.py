@@ -214,6 +214,7 @@ class MainWindow(QMainWindow):
         self.shot, self.entry, self.review = shot, entry, None
         self._show_title()
         self._show_versions()
+        self.status.clear()
         self.drop_zone.show_screenshot(shot.png)
         self.compare.show_original(shot.png)
         if entry is None:
@@ -236,7 +237,7 @@ class MainWindow(QMainWindow):
         self.review = None
         self._follow_up, self._steps = "", []
         self.code.show_text("")
-        self.compare.badge.clear_score()
+        self.compare.show_original(shot.png)  # the last clone does not stay beside this run
         self.banner.hide()
         self.status.follow(run)
         history = self.history  # the run is recorded on the job's thread: it syncs to disk
@@ -294,7 +295,33 @@ class MainWindow(QMainWindow):
                     self.show_error(ev.error, details=ev.details)
                 if partial and not self.code.toPlainText():
                     self.code.show_text(partial)
+                if run.stopped and partial.strip() and not self._follow_up:
+                    self.banner.show_message(
+                        f"Stopped after {run.tokens} tokens. What was written is in the code "
+                        "pane: compare it now, or edit it.", "info",
+                        action=("Compare now", self.compare_partial))
                 self.refresh_history()
+
+    def compare_partial(self) -> None:
+        """After Stop: close off what was written, keep it as the page, and compare it."""
+        from app.page.html import clean_model_output
+
+        text, entry = self.code.page_text(), self.entry
+        self.banner.hide()
+        self.status.say_busy("Closing off the page…")
+
+        def clean() -> str:
+            html = clean_model_output(text).html
+            if entry is not None:
+                entry.save_page(html)
+            return html
+
+        def show(html: str) -> None:
+            self.code.show_text(html)
+            self._review(html, "stopped")
+
+        run_in_thread(clean, show, lambda e: self.show_error(e, "Could not compare"),
+                      owner=self)
 
     # ------------------------------------------------- asking again: refine, edit, versions
 

@@ -30,13 +30,16 @@ class ModelLabel(QLabel):
         self.setProperty("state", state)
 
 
+SPEED_AFTER_TOKENS, SPEED_AFTER_S = 8, 0.5
+
+
 class RunStatus:
     """The phase, a progress bar, tokens, speed and elapsed time, in the window's status bar."""
 
     def __init__(self, bar: QStatusBar) -> None:
         self.phase = QLabel("Ready")
         self.progress = QProgressBar(maximumWidth=260, textVisible=False)
-        self.progress.setRange(0, 1)
+        self.progress.hide()
         self.tokens = QLabel()
         self.speed = QLabel()
         self.elapsed = QLabel()
@@ -48,13 +51,19 @@ class RunStatus:
         self._ticker.timeout.connect(self._tick)
 
     def say(self, text: str, busy: bool = False) -> None:
-        """A line of its own (opening a file, exporting, a run's end)."""
+        """A line of its own (opening a file, exporting, a run's end); the bar shows only
+        while something is under way."""
         self.phase.setText(text)
+        self.progress.setVisible(busy)
         if busy:
             self.progress.setRange(0, 0)
-        else:
-            self.progress.setRange(0, 1)
-            self.progress.setValue(1)
+
+    def clear(self) -> None:
+        """Another screenshot or a past run is shown: the last run's numbers go."""
+        self.run = None
+        self._ticker.stop()
+        for label in (self.tokens, self.speed, self.elapsed):
+            label.clear()
 
     def say_busy(self, text: str) -> None:
         """A line of its own while something runs (the bar moves)."""
@@ -73,13 +82,24 @@ class RunStatus:
             return
         if run.tokens:
             self.tokens.setText(f"{run.tokens} tokens")
-            self.speed.setText(f"{run.rate:.1f} tok/s")
+        if run.ended:
+            self._show_speed()
         if run.stage == "generate" and not run.ended:
             self.phase.setText(run.phase())
+            self.progress.setVisible(True)
             self.progress.setRange(0, run.max_tokens)
             self.progress.setValue(run.tokens)
         else:
             self.say(run.phase(), busy=not run.ended)
+
+    def _show_speed(self) -> None:
+        """The speed since the first token, shown once it means something (the first few
+        tokens come in a burst) and redrawn with the clock, not with every token."""
+        run = self.run
+        if run is not None and (run.ended or (run.tokens >= SPEED_AFTER_TOKENS and
+                                              run.last_token_at - run.first_token_at
+                                              >= SPEED_AFTER_S)):
+            self.speed.setText(f"{run.rate:.1f} tok/s")
 
     def stop_clock(self) -> None:
         self._tick()
@@ -88,3 +108,4 @@ class RunStatus:
     def _tick(self) -> None:
         if self.run is not None:
             self.elapsed.setText(f"{self.run.elapsed():.0f} s")
+            self._show_speed()

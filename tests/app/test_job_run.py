@@ -129,8 +129,10 @@ def test_the_live_rate_counts_from_the_first_token(job: CloneJob) -> None:
     run = RunState(max_tokens=10)
     for i, at in enumerate((10.0, 10.5, 11.0), 1):
         run.apply(TokenChunk(job_id="j", text="x", n_tokens=i, max_tokens=10, at=at))
-    assert run.rate == pytest.approx(2.0) and run.phase() == "Writing HTML: 3 / 10 tokens"
+    assert run.rate == pytest.approx(2.0) and run.phase() == "Writing HTML: 3 tokens"
     assert run.take_preview() == "xxx" and run.take_preview() is None
+    run.apply(TokenChunk(job_id="j", text="x", n_tokens=8, max_tokens=10, at=12.0))
+    assert run.phase() == "Writing HTML: 8 of at most 10 tokens"  # near the limit: said
 
 
 def test_errors_cross_a_process_boundary_whole() -> None:
