@@ -8,6 +8,7 @@ current one; the user can go back to any version (Ctrl+Z goes back one) or expor
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -186,6 +187,7 @@ class History:
         entry = HistoryEntry(folder)
         entry._update(status="running", created=time.time(), source=shot.source,
                       width=shot.width, height=shot.height, dpr=shot.device_pixel_ratio,
+                      screenshot_sha=hashlib.sha256(shot.png).hexdigest()[:16],
                       settings=settings)
         return entry
 
@@ -194,6 +196,13 @@ class History:
             return []
         folders = [p for p in self.root.iterdir() if (p / SCREENSHOT).is_file()]
         return [HistoryEntry(p) for p in sorted(folders, reverse=True)]
+
+    def by_screenshot(self) -> list[list[HistoryEntry]]:
+        """The runs grouped by screenshot (the same picture regenerated), newest first."""
+        groups: dict[str, list[HistoryEntry]] = {}
+        for entry in self.entries():
+            groups.setdefault(entry.meta.get("screenshot_sha") or entry.id, []).append(entry)
+        return list(groups.values())
 
     def delete(self, entry: HistoryEntry) -> None:
         entry._close_stream()

@@ -6,8 +6,26 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QImage, QMouseEvent, QPixmap
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QMimeData,
+    QRect,
+    QSettings,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QImage,
+    QImageReader,
+    QMouseEvent,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -113,44 +131,70 @@ class DropZone(QFrame):
         event.acceptProposedAction()
 
 
+THUMB = QSize(64, 40)
+
+
+def thumbnail(path: Path, size: QSize = THUMB) -> QIcon:
+    """The top of the screenshot at the list's proportions: a full-page capture shows its
+    header, not a sliver of the whole page."""
+    reader = QImageReader(str(path))
+    full = reader.size()
+    if full.isValid() and full.width() > 0:
+        height = min(full.height(), round(full.width() * size.height() / size.width()))
+        reader.setClipRect(QRect(0, 0, full.width(), height))
+        reader.setScaledSize(QSize(size.width() * 2, round(size.width() * 2 * height /
+                                                             full.width())))
+    image = reader.read()
+    return QIcon(QPixmap.fromImage(image)) if not image.isNull() else QIcon()
+
+
 class HistoryPane(QListWidget):
-    """Earlier runs, newest first: double-click to reopen, right-click to delete."""
+    """Earlier runs, one line per screenshot (its newest run, and how many there were), newest
+    first: double-click to reopen, right-click to delete. The run shown is selected."""
 
     reopen = Signal(object)  # HistoryEntry
-    delete = Signal(object)
+    delete = Signal(object)  # list[HistoryEntry]: every run of one screenshot
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("HistoryPane")
-        self.setIconSize(QSize(64, 40))
+        self.setIconSize(THUMB)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
-        self.itemActivated.connect(
-            lambda item: self.reopen.emit(item.data(Qt.ItemDataRole.UserRole)))
+        self.itemActivated.connect(lambda item: self.reopen.emit(self._runs(item)[0]))
 
-    def show_entries(self, entries: list[HistoryEntry]) -> None:
+    @staticmethod
+    def _runs(item: QListWidgetItem) -> list[HistoryEntry]:
+        return item.data(Qt.ItemDataRole.UserRole)
+
+    def show_entries(self, groups: list[list[HistoryEntry]],
+                     current: Path | None = None) -> None:
         self.clear()
-        for entry in entries:
-            meta = entry.meta
+        for runs in groups:
+            meta = runs[0].meta
             when = time.strftime("%d %b %H:%M", time.localtime(meta.get("created", 0)))
             score = f" · {meta['similarity']:.2f}" if "similarity" in meta else ""
+            count = f" · {len(runs)} runs" if len(runs) > 1 else ""
             name = Path(str(meta.get("source", "screenshot"))).name
-            text = f"{name}\n{when} · {meta.get('status', '?')}{score}"
+            text = f"{name}\n{when} · {meta.get('status', '?')}{score}{count}"
             if len(meta.get("versions", [])) > 1:  # each round and edit, with its score
-                text += f"\n{entry.versions_line()}"
-            item = QListWidgetItem(QIcon(str(entry.screenshot_path)), text)
-            item.setData(Qt.ItemDataRole.UserRole, entry)
+                text += f"\n{runs[0].versions_line()}"
+            item = QListWidgetItem(thumbnail(runs[0].screenshot_path), text)
+            item.setData(Qt.ItemDataRole.UserRole, runs)
             self.addItem(item)
+            if current is not None and any(r.folder == current for r in runs):
+                self.setCurrentItem(item)
 
     def _menu(self, pos: object) -> None:
         item = self.itemAt(pos)  # type: ignore[arg-type]
         if item is None:
             return
-        entry = item.data(Qt.ItemDataRole.UserRole)
+        runs = self._runs(item)
         menu = QMenu(self)
-        menu.addAction("Reopen", lambda: self.reopen.emit(entry))
-        menu.addAction("Delete", lambda: self.delete.emit(entry))
+        menu.addAction("Reopen", lambda: self.reopen.emit(runs[0]))
+        menu.addAction("Delete…" if len(runs) == 1 else f"Delete its {len(runs)} runs…",
+                       lambda: self.delete.emit(runs))
         menu.exec(self.mapToGlobal(pos))  # type: ignore[arg-type]
 
 

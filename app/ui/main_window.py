@@ -561,7 +561,8 @@ class MainWindow(QMainWindow):
     # -------------------------------------------------------------------------- history
 
     def refresh_history(self) -> None:
-        self.history_pane.show_entries(self.history.entries())
+        self.history_pane.show_entries(self.history.by_screenshot(),
+                                       self.entry.folder if self.entry is not None else None)
 
     def reopen(self, entry: HistoryEntry) -> None:
         if self.running:
@@ -582,12 +583,22 @@ class MainWindow(QMainWindow):
         run_in_thread(load, show, lambda e: self.show_error(e, "Could not reopen that run"),
                       owner=self)
 
-    def delete_entry(self, entry: HistoryEntry) -> None:
-        if entry is self.entry and self.running:
+    def delete_entry(self, runs: list[HistoryEntry]) -> None:
+        """Delete every run of one screenshot, once the user says yes."""
+        if self.running and self.entry is not None and \
+                any(r.folder == self.entry.folder for r in runs):
+            self.banner.show_message("Stop the current run before deleting it.", "info")
             return
-        self.history.delete(entry)
-        if self.entry is not None and self.entry.folder == entry.folder:
-            self.entry = None
+        name = Path(str(runs[0].meta.get("source", "screenshot"))).name
+        what = "this run" if len(runs) == 1 else f"the {len(runs)} runs"
+        if QMessageBox.question(
+                self, "Delete?", f"Delete {what} of {name} (screenshot, page and pictures)? "
+                "This cannot be undone.") != QMessageBox.StandardButton.Yes:
+            return
+        for entry in runs:
+            self.history.delete(entry)
+            if self.entry is not None and self.entry.folder == entry.folder:
+                self.entry = None
         self.refresh_history()
 
     # ----------------------------------------------------------------------------- exit

@@ -36,7 +36,7 @@ def test_the_recent_list_shows_each_round_with_its_score(qtbot: object, ui_png: 
                              raw_text="", stats=GenerationStats(), finish_reason="stop"))
     pane = HistoryPane()
     qtbot.addWidget(pane)  # type: ignore[attr-defined]
-    pane.show_entries([entry, plain])
+    pane.show_entries([[entry], [plain]])  # one line per screenshot: here, per run
     assert pane.item(0).text().splitlines()[-1] == "answer 0.612 · round 1 0.705"
     assert len(pane.item(1).text().splitlines()) == 2  # one version: nothing more to say
 
