@@ -38,10 +38,11 @@ def run_app(image: Path | None = None, capture: bool = False,
 
     from app.ui.main_window import MainWindow, app_icon
     from app.ui.shell import AppShell
+    from app.ui.theme import follow_system
 
     app.setApplicationName("ShotClone")
     app.setOrganizationName("ShotClone")
-    app.setStyle("Fusion")  # follows the system's light or dark scheme on every platform
+    follow_system(app)  # Fusion, light or dark as the system says, and when it switches
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # the tray icon may keep it running
     window = MainWindow()

@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QSizePolicy, QToolBar, QWidget
+
+from app.ui.theme import ICON_SIZE
 
 _Keys = QKeySequence.StandardKey
 
@@ -130,6 +132,7 @@ def main_toolbar(window: QMainWindow, right: QWidget) -> dict[str, QMenu]:
     tb = QToolBar("Main", movable=False)
     tb.setObjectName("MainToolbar")
     tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    tb.setIconSize(QSize(ICON_SIZE, ICON_SIZE))
     window.addToolBar(tb)
     for i, group in enumerate(TOOLBAR_GROUPS):
         if i:

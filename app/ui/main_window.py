@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
@@ -27,6 +27,7 @@ from app.ui.live_review import LiveReview
 from app.ui.page_bar import PageBar
 from app.ui.render_service import RenderService
 from app.ui.run_status import ModelLabel, RunStatus
+from app.ui.theme import icon, is_dark
 from app.ui.threads import run_in_thread
 from app.ui.window_state import keep_checked, restore_window, save_window
 from app.ui.wording import in_app_words
@@ -133,6 +134,22 @@ class MainWindow(QMainWindow):
         self.live = LiveReview(self._renders, self.compare, self)
         self.live.reviewed.connect(self._on_reviewed)
         self.live.failed.connect(self._on_render_failed)
+        self._apply_look()
+
+    def _apply_look(self) -> None:
+        """Icons and colours for the palette in use: again whenever the system switches
+        between light and dark."""
+        for a in self.actions():
+            name = a.property("icon_name")
+            if name:
+                a.setIcon(icon(name, self.palette()))
+        self.setProperty("scheme", "dark" if is_dark(self) else "light")
+        self.setStyleSheet(self.styleSheet())  # re-reads the rules that depend on the scheme
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_look()
 
     def menu(self, title: str) -> QMenu:
         """One of the menu bar's menus, for features that add their own actions."""
