@@ -44,8 +44,10 @@ def dark_palette() -> QPalette:
 
 
 def apply_scheme(app: QApplication) -> None:
-    """Fusion, in the scheme the system asks for now."""
-    app.setStyle("Fusion")
+    """Fusion, in the scheme the system asks for now. The style is set once: replacing it
+    deletes the QStyle that widgets' Python wrappers may still refer to."""
+    if app.style().name().lower() != "fusion":
+        app.setStyle("Fusion")
     app.setPalette(dark_palette() if scheme(app) == "dark" else app.style().standardPalette())
 
 
