@@ -85,7 +85,7 @@ def summary(result: CloneResult, out: str) -> str:
     if s.speculative:
         parts.append(f"speculation kept {s.accepted} of {s.drafted} drafted tokens "
                      f"({s.decode_steps} passes)")
-    if result.finish_reason == "length" and result.html.found_html:
+    if result.finish_reason == "length" and result.page.found_html:
         parts.append("stopped at --max-tokens, the page was closed off")
     return ", ".join(parts)
 

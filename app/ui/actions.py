@@ -4,6 +4,7 @@ which menu lists them and where they sit on the toolbar."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt
@@ -22,7 +23,8 @@ class Command:
     attribute: str  # the window's QAction attribute, e.g. "open_action"
     text: str
     keys: tuple[Any, ...]  # shortcuts, the first one shown; () for none
-    slot: str  # the window's method ("" for actions others connect: Capture, View options)
+    slot: str  # the window's method, or a part's ("compare.zoom_in"); "" for actions others
+    # connect (Capture, the View options)
     tip: str
     icon: str = ""  # a Material Design icon name (qtawesome), shown on the toolbar
     toolbar: bool = False
@@ -57,13 +59,13 @@ MENUS: dict[str, list[Command | None]] = {
                 "Go back to the page's previous version"),
     ],
     "View": [
-        Command("zoom_in_action", "Zoom in", ("Ctrl++", "Ctrl+="), "zoom_in",
+        Command("zoom_in_action", "Zoom in", ("Ctrl++", "Ctrl+="), "compare.zoom_in",
                 "Zoom the pictures in"),
-        Command("zoom_out_action", "Zoom out", ("Ctrl+-",), "zoom_out",
+        Command("zoom_out_action", "Zoom out", ("Ctrl+-",), "compare.zoom_out",
                 "Zoom the pictures out"),
-        Command("zoom_fit_action", "Fit to the pane", ("Ctrl+0",), "zoom_fit",
+        Command("zoom_fit_action", "Fit to the pane", ("Ctrl+0",), "compare.zoom_fit",
                 "Show the whole picture"),
-        Command("zoom_actual_action", "Actual size (100%)", ("Ctrl+1",), "zoom_actual",
+        Command("zoom_actual_action", "Actual size (100%)", ("Ctrl+1",), "compare.zoom_actual",
                 "One screenshot pixel per screen pixel"),
         None,
         Command("wrap_action", "Wrap long lines", ("Alt+Z",), "",
@@ -88,9 +90,9 @@ MENUS: dict[str, list[Command | None]] = {
                 "Model, GPU and writing settings", "cog-outline", toolbar=True),
     ],
     "Help": [
-        Command("doctor_action", "Check this set-up", (), "open_doctor",
+        Command("doctor_action", "Check this set-up", (), "help.check_setup",
                 "What this machine has, and whether it can clone (shotclone doctor)"),
-        Command("about_action", "About ShotClone", (), "open_about", "Version and licence"),
+        Command("about_action", "About ShotClone", (), "help.about", "Version and licence"),
     ],
 }
 TOOLBAR_GROUPS = (("open_action", "paste_action", "capture_action"),
@@ -109,12 +111,19 @@ def _action(window: QMainWindow, c: Command) -> QAction:
     a.setCheckable(c.checkable)
     if c.icon:
         a.setProperty("icon_name", c.icon)
-    if c.slot:
-        slot = getattr(window, c.slot)
-        a.triggered.connect(slot if c.checkable else lambda: slot())
+    if c.slot:  # looked up when triggered: the window's parts are made after its actions
+        a.triggered.connect(lambda checked=False: _call(window, c, checked))
     window.addAction(a)  # shortcuts work with the menu bar hidden too
     setattr(window, c.attribute, a)
     return a
+
+
+def _call(window: QMainWindow, c: Command, checked: bool) -> None:
+    slot = attrgetter(c.slot)(window)
+    if c.checkable:
+        slot(checked)
+    else:
+        slot()  # not triggered's checked=False, which a slot could take for an argument
 
 
 def main_toolbar(window: QMainWindow, right: QWidget) -> dict[str, QMenu]:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.image_view import ImageView, Placeholder, ViewSync
+from app.ui.image_view import ZOOM_STEP, ImageView, Placeholder, ViewSync
 
 if TYPE_CHECKING:
     from app.review.review import Review
@@ -190,6 +190,15 @@ class ComparePane(QWidget):
         view = self.sync.visible_view()
         if view is not None:
             view.zoom_by(factor)
+
+    def zoom_in(self) -> None:
+        self.zoom_by(ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.zoom_by(1 / ZOOM_STEP)
+
+    def zoom_actual(self) -> None:
+        self.zoom_to(1.0)
 
     def zoom_to(self, scale: float) -> None:
         view = self.sync.visible_view()

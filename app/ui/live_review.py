@@ -4,16 +4,19 @@ once a second while the model writes, and a review of a page the user edited or 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.intake import Screenshot
 from app.job.run import RunState
+from app.outputs.history import HistoryEntry
 from app.review.render import Rendered
 from app.review.review import Review
 from app.ui.compare_pane import ComparePane
 from app.ui.render_service import RenderRequest, RenderService
+from app.ui.threads import run_in_thread
 
 PREVIEW_EVERY_MS = 1000
 
@@ -46,6 +49,25 @@ class LiveReview(QObject):
         self.shot = shot
         self.renders.request(RenderRequest(html=html, screenshot=shot, compare=True, tag=tag,
                                            cache_dir=cache_dir))
+
+    def close_off(self, text: str, shot: Screenshot, entry: HistoryEntry | None,
+                  show: Callable[[str], None]) -> None:
+        """A stopped run's text closed off as a page (off the UI thread), kept in ``entry``,
+        handed to ``show``, then reviewed."""
+        from app.page.html import clean_model_output
+
+        def clean() -> str:
+            html = clean_model_output(text).html
+            if entry is not None:
+                entry.save_page(html)
+            return html
+
+        def done(html: str) -> None:
+            show(html)
+            self.review(html, shot, "stopped",
+                        cache_dir=entry.folder if entry is not None else None)
+
+        run_in_thread(clean, done, self.failed.emit, owner=self)
 
     def _preview(self) -> None:
         text = self.run.take_preview() if self.run is not None else None

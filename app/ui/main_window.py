@@ -20,14 +20,14 @@ from app.ui.banner import Banner
 from app.ui.code_pane import CodePane
 from app.ui.compare_pane import ComparePane
 from app.ui.export import open_in_browser
-from app.ui.image_view import ZOOM_STEP
+from app.ui.help_menu import HelpMenu
 from app.ui.input_pane import InputColumn, ask_screenshot, image_from_mime
 from app.ui.job_runner import QtJobRunner
 from app.ui.live_review import LiveReview
 from app.ui.page_bar import PageBar
 from app.ui.render_service import RenderService
 from app.ui.run_status import ModelLabel, RunStatus
-from app.ui.theme import icon, is_dark
+from app.ui.theme import apply_look
 from app.ui.threads import run_in_thread
 from app.ui.window_state import keep_checked, restore_window, save_window
 from app.ui.wording import in_app_words
@@ -134,22 +134,13 @@ class MainWindow(QMainWindow):
         self.live = LiveReview(self._renders, self.compare, self)
         self.live.reviewed.connect(self._on_reviewed)
         self.live.failed.connect(self._on_render_failed)
-        self._apply_look()
-
-    def _apply_look(self) -> None:
-        """Icons and colours for the palette in use: again whenever the system switches
-        between light and dark."""
-        for a in self.actions():
-            name = a.property("icon_name")
-            if name:
-                a.setIcon(icon(name, self.palette()))
-        self.setProperty("scheme", "dark" if is_dark(self) else "light")
-        self.setStyleSheet(self.styleSheet())  # re-reads the rules that depend on the scheme
+        self.help = HelpMenu(self)
+        apply_look(self)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
-            self._apply_look()
+            apply_look(self)
 
     def menu(self, title: str) -> QMenu:
         """One of the menu bar's menus, for features that add their own actions."""
@@ -321,24 +312,10 @@ class MainWindow(QMainWindow):
 
     def compare_partial(self) -> None:
         """After Stop: close off what was written, keep it as the page, and compare it."""
-        from app.page.html import clean_model_output
-
-        text, entry = self.code.page_text(), self.entry
-        self.banner.hide()
-        self.status.say_busy("Closing off the page…")
-
-        def clean() -> str:
-            html = clean_model_output(text).html
-            if entry is not None:
-                entry.save_page(html)
-            return html
-
-        def show(html: str) -> None:
-            self.code.show_text(html)
-            self._review(html, "stopped")
-
-        run_in_thread(clean, show, lambda e: self.show_error(e, "Could not compare"),
-                      owner=self)
+        if self.shot is not None:
+            self.banner.hide()
+            self.status.say_busy("Closing off the page…")
+            self.live.close_off(self.code.page_text(), self.shot, self.entry, self.code.show_text)
 
     # ------------------------------------------------- asking again: refine, edit, versions
 
@@ -525,50 +502,9 @@ class MainWindow(QMainWindow):
                 self.banner.hide()
             self.settings_changed.emit()
 
-    # ----------------------------------------------------------------------------- view
-
-    def zoom_in(self) -> None:
-        self.compare.zoom_by(ZOOM_STEP)
-
-    def zoom_out(self) -> None:
-        self.compare.zoom_by(1 / ZOOM_STEP)
-
-    def zoom_fit(self) -> None:
-        self.compare.zoom_fit()
-
-    def zoom_actual(self) -> None:
-        self.compare.zoom_to(1.0)
-
     def _show_title(self) -> None:
         name = Path(self.shot.source).name if self.shot is not None else ""
         self.setWindowTitle(f"{name} — ShotClone" if name else "ShotClone")
-
-    # --------------------------------------------------------------------------- help
-
-    def open_about(self) -> None:
-        from app import __version__
-
-        QMessageBox.about(self, "About ShotClone", (
-            f"<b>ShotClone {__version__}</b><p>Turns a screenshot of any user interface into "
-            "one self-contained HTML file, with a vision-language model on this machine.</p>"
-            "<p>Icons: Material Design Icons, through QtAwesome.</p>"))
-
-    def open_doctor(self) -> None:
-        from app.doctor import diagnose
-
-        def show(d: Any) -> None:
-            box = QMessageBox(self)
-            box.setWindowTitle("This set-up")
-            box.setIcon(QMessageBox.Icon.Warning if d.problems else
-                        QMessageBox.Icon.Information)
-            box.setText(f"Cannot clone yet: {d.problems[0]}" if d.problems else
-                        "This set-up can clone.")
-            box.setDetailedText("\n".join(d.lines))
-            box.open()
-
-        self.status.say_busy("Checking this set-up…")
-        run_in_thread(diagnose, lambda d: (self.status.say("Ready"), show(d)),
-                      lambda e: self.show_error(e, "Could not check the set-up"), owner=self)
 
     def quit_app(self) -> None:
         """Quit for good, even when a tray icon would keep ShotClone running."""

@@ -9,7 +9,7 @@ import os
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 ICON_SIZE = 20
 
@@ -68,3 +68,14 @@ def icon(name: str, palette: QPalette) -> QIcon:
                     color=palette.color(QPalette.ColorRole.WindowText),
                     color_disabled=palette.color(QPalette.ColorGroup.Disabled,
                                                  QPalette.ColorRole.WindowText))
+
+
+def apply_look(window: QMainWindow) -> None:
+    """The window's icons and colours for the palette in use: again whenever the system
+    switches between light and dark."""
+    for a in window.actions():
+        name = a.property("icon_name")
+        if name:
+            a.setIcon(icon(name, window.palette()))
+    window.setProperty("scheme", "dark" if is_dark(window) else "light")
+    window.setStyleSheet(window.styleSheet())  # re-reads the rules that depend on the scheme
