@@ -1,19 +1,23 @@
 """Export the page (and, if asked, its render and difference picture) where the user says,
-asking before replacing anything, the files written off the UI thread; or open it in the
-user's own browser."""
+asking before replacing anything, the files written off the UI thread; or copy it, or open
+it in the user's own browser."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QObject, QSettings, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.intake import Screenshot
 from app.review.review import Review
 from app.ui.threads import run_in_thread
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
 
 PICTURES = ("render.png", "diff.png")
 
@@ -69,3 +73,36 @@ def open_in_browser(html: str) -> tuple[Path, bool]:
 
     page = write_atomic(data_dir() / "browser" / "page.html", html, overwrite=True)
     return page, QDesktopServices.openUrl(QUrl.fromLocalFile(str(page)))
+
+
+class PageOutput(QObject):
+    """The File and Edit commands that take the shown page out: Export, Copy, the browser."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def export_with_pictures(self) -> Path | None:
+        return self.export(with_pictures=True)
+
+    def export(self, with_pictures: bool = False) -> Path | None:
+        w = self.window
+        html = w.code.page_text()
+        if not html.strip():
+            return None
+        return export_page(w, html, w.shot, w.review, with_pictures,
+                           lambda p: w.status.say(f"Exported {p}"),
+                           lambda e: w.show_error(e, "Could not export"))
+
+    def copy_html(self) -> None:
+        QGuiApplication.clipboard().setText(self.window.code.page_text())
+        self.window.status.say("HTML copied to the clipboard")
+
+    def open_in_browser(self) -> None:
+        page, opened = open_in_browser(self.window.code.page_text())
+        if opened:
+            self.window.status.say(f"Opened {page} in your web browser")
+        else:
+            self.window.banner.show_message(
+                f"No web browser opened. The page is saved as {page}: open it from your "
+                "browser.", "warning")

@@ -142,11 +142,11 @@ def test_export_is_atomic_and_asks_before_replacing(
     target.write_text("my own edits")
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: QMessageBox.StandardButton.No)
-    assert w.export() is None
+    assert w.output.export() is None
     assert target.read_text() == "my own edits"
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: QMessageBox.StandardButton.Yes)
-    w.export()
+    w.output.export()
     qtbot.waitUntil(lambda: target.read_text() != "my own edits")  # type: ignore[attr-defined]
     assert not list(target.parent.glob(".clone.html.*"))
 

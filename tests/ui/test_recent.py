@@ -37,9 +37,9 @@ def test_regenerating_groups_runs_and_delete_asks(make_main_window: Make, qtbot:
 
     monkeypatch.setattr(QMessageBox, "question", question)
     runs = w.history_pane.item(0).data(Qt.ItemDataRole.UserRole)  # the runs of that line
-    w.delete_entry(runs)
+    w.recent.delete(runs)
     assert "Delete the 2 runs of ui.png" in asked[0] and len(w.history.entries()) == 2
-    w.delete_entry(runs)
+    w.recent.delete(runs)
     assert w.history.entries() == [] and w.history_pane.count() == 0
 
 

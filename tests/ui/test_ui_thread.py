@@ -52,7 +52,7 @@ def test_generate_keeps_every_slow_call_off_the_ui_thread(
     w = make_main_window()
     open_and_wait(qtbot, w, ui_png)
     phases: list[str] = []
-    w._runner.event.connect(lambda ev: phases.append(w.status.phase.text()))
+    w.runner.event.connect(lambda ev: phases.append(w.status.phase.text()))
     w.generate()
     qtbot.waitUntil(lambda: w.review is not None and not w.running, timeout=60_000)  # type: ignore[attr-defined]
     names = {name for name, _ in slow_calls}

@@ -59,7 +59,7 @@ def test_refine_edit_and_ctrl_z_back_a_version(make_main_window: Callable[[], Ma
         w = make_main_window()
         # the screenshot: the page rendered by the window's own browser thread (Playwright's
         # greenlets must stay off the Qt thread)
-        shot.write_bytes(w._renders.call(
+        shot.write_bytes(w.renders.call(
             lambda r: r.render(original_page(), 760, 420).png).result(timeout=60))
         open_and_wait(qtbot, w, shot)
         w.generate()
