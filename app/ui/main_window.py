@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon
 from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QVBoxLayout, QWidget
 
@@ -30,7 +30,8 @@ from app.ui.page_versions import PageVersions
 from app.ui.recent_runs import RecentRuns
 from app.ui.render_service import RenderService
 from app.ui.run_status import ModelLabel, RunStatus
-from app.ui.theme import apply_look
+from app.ui.stopped_run import StoppedRun
+from app.ui.theme import follow_palette
 from app.ui.threads import run_in_thread
 from app.ui.window_state import keep_checked, restore_window, save_window
 from app.ui.wording import in_app_words
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         # the window's behaviour, in parts beside it (menu slots may name one: "output.export")
         self.versions, self.recent = PageVersions(self), RecentRuns(self)
         self.output, self.model_menu, self.help = PageOutput(self), ModelMenu(self), HelpMenu(self)
+        self.stopped = StoppedRun(self)
 
         self._build()
         restore_window(self, self.splitter)
@@ -135,12 +137,7 @@ class MainWindow(QMainWindow):
         self.live = LiveReview(self.renders, self.compare, self)
         self.live.reviewed.connect(self._on_reviewed)
         self.live.failed.connect(self._on_render_failed)
-        apply_look(self)
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            apply_look(self)
+        follow_palette(self)
 
     def menu(self, title: str) -> QMenu:
         """One of the menu bar's menus, for features that add their own actions."""
@@ -239,7 +236,7 @@ class MainWindow(QMainWindow):
         settings, shot, backends, renders = self.settings, self.shot, self.backends, self.renders
         run = self.run = RunState(max_tokens=settings.max_tokens, background=self._save)
         self.review = None
-        self.versions.asking, self.versions.steps = "", []
+        self.versions.reset()
         self.code.show_text("")
         self.compare.show_original(shot.png)  # the last clone does not stay beside this run
         self.banner.hide()
@@ -300,21 +297,11 @@ class MainWindow(QMainWindow):
                 if partial and not self.code.toPlainText():
                     self.code.show_text(partial)
                 if run.stopped and partial.strip() and not self.versions.asking:
-                    self.banner.show_message(
-                        f"Stopped after {run.tokens} tokens. What was written is in the code "
-                        "pane: compare it now, or edit it.", "info",
-                        action=("Compare now", self.compare_partial))
+                    self.stopped.offer_compare(run.tokens)
                 self.recent.refresh()
 
-    def compare_partial(self) -> None:
-        """After Stop: close off what was written, keep it as the page, and compare it."""
-        if self.shot is not None:
-            self.banner.hide()
-            self.status.say_busy("Closing off the page…")
-            self.live.close_off(self.code.page_text(), self.shot, self.entry, self.code.show_text)
-
     def _on_runner_idle(self) -> None:
-        self.versions.asking = ""
+        self.versions.reset()
         self.versions.show()
         if self._closing:
             self.close()

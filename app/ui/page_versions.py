@@ -27,6 +27,10 @@ class PageVersions(QObject):
         self.asking = ""  # "refine" or "edit" while the model works on the shown page
         self.steps: list[str] = []  # what the repair steps and refine rounds said
 
+    def reset(self) -> None:
+        """No follow-up under way (a new run, or the runner gone idle)."""
+        self.asking, self.steps = "", []
+
     def refine(self) -> None:
         """Ask the model to fix the page's worst differences from the screenshot; a round is
         kept only if the score rises, so the page never ends lower."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
@@ -79,3 +79,16 @@ def apply_look(window: QMainWindow) -> None:
             a.setIcon(icon(name, window.palette()))
     window.setProperty("scheme", "dark" if is_dark(window) else "light")
     window.setStyleSheet(window.styleSheet())  # re-reads the rules that depend on the scheme
+
+
+class _PaletteFollower(QObject):
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.PaletteChange and isinstance(watched, QMainWindow):
+            apply_look(watched)
+        return False
+
+
+def follow_palette(window: QMainWindow) -> None:
+    """The window's look now, and again each time the palette changes (light or dark)."""
+    window.installEventFilter(_PaletteFollower(window))
+    apply_look(window)
