@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.open_image(shot if shot.is_file() else asset("samples/joke-card.png"))
     measure(10, lambda: window.shot is not None)
     phases: list[str] = []
-    window._runner.event.connect(lambda ev: phases.append(window.status.phase.text()))
+    window.runner.event.connect(lambda ev: phases.append(window.status.phase.text()))
     bare = subprocess.Popen([sys.executable, "-c", _BARE_HEARTBEAT], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
     window.generate()  # what the click on Generate runs

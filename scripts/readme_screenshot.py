@@ -64,11 +64,11 @@ def main() -> int:
     first = window.review
     window.code.setPlainText(REFINED.read_text())  # the user's refinement
     wait(lambda: window.review is not first)
-    window.set_formatted(True)  # the user's paste, laid out for reading
+    window.code.set_formatted(True)  # the user's paste, laid out for reading
     window.compare.tabs.setCurrentIndex(1)  # side by side
     score = window.review.comparison.similarity
     wait(lambda: window.history.entries()[0].meta.get("similarity") == score)
-    window.refresh_history()  # the edit's scores were saved off the UI thread
+    window.recent.refresh()  # the edit's scores were saved off the UI thread
     wait(lambda: False, 1.0)
     QGuiApplication.primaryScreen().grabWindow(0, 0, 0, 1600, 940).save(str(out))
     window.close()
