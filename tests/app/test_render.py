@@ -60,6 +60,15 @@ def test_read_runs_in_the_rendered_page(renderer: Renderer) -> None:
     assert broken.width == 800  # the picture is still there
 
 
+def test_a_read_that_never_answers_is_given_up_after_the_budget() -> None:
+    with Renderer(RenderConfig(script_budget_s=0.5)) as r:
+        out = r.render(card(), 400, 300, read="() => new Promise(() => {})")
+        assert out.read is None and out.read_error == "the read took over 500 ms"
+        assert not out.scripts_killed  # the page itself was fine
+        again = r.render(card(), 400, 300, read="() => document.title.length >= 0")
+        assert again.read is True  # and the page after it is a clean, working one
+
+
 def test_hidpi_renders_css_pixels_at_physical_size(renderer: Renderer) -> None:
     page = ("<body style='margin:0'><div style='width:195px;height:40px;background:red'></div>"
             "<div style='width:100vw;height:40px;background:blue'></div></body>")
