@@ -82,38 +82,40 @@ _WATCH_SCRIPT = """(() => {
 # browser busy for minutes before failing anyway.
 MAX_PAGE_BYTES = 20_000_000
 CAPTURE_MS_PER_MEGAPIXEL = 1000  # the picture's own time, beyond the script budget
-# Run once the picture is taken, in the page, in one call: the caller's READ; the pop-ups counted;
-# the addresses of what the page asked the browser to fetch or connect to ahead of time (resource
-# hints, speculation rules: the browser finds no network for them, and the policy reports none
-# of them itself); the page's full height in CSS pixels, as Playwright measures it; then the page
-# leaves for a new blank document (a new window). It runs as one task, so none of the page's own
-# scripts can run in the middle of it; a READ that returns a promise is given up after BUDGET ms.
+# Run once the picture is taken, in the page: the pop-ups counted; the addresses of what the page
+# asked the browser to fetch or connect to ahead of time (resource hints, speculation rules: the
+# browser finds no network for them, and the policy reports none of them itself); the page's full
+# height in CSS pixels, as Playwright measures it; with the caller's read, and then the page
+# leaves for a new blank document (a new window).
+_ANSWERS = """(read, error) => {
+  const urls = [...document.querySelectorAll(
+      "link[rel~=prefetch i], link[rel~=prerender i], link[rel~=preconnect i], "
+      + "link[rel~=dns-prefetch i], link[rel~=modulepreload i], link[rel~=preload i]")]
+    .map((link) => link.href);
+  for (const script of document.querySelectorAll("script[type=speculationrules i]")) {
+    try {
+      const rules = JSON.parse(script.textContent);
+      for (const kind of ["prefetch", "prerender"])
+        for (const rule of rules[kind] || []) urls.push(...(rule.urls || []));
+    } catch { urls.push("speculation rules (unreadable)"); }
+  }
+  const height = Math.max(document.documentElement.scrollHeight,
+                          document.body ? document.body.scrollHeight : 0);
+  location.replace("about:blank");
+  return {read, error, popups: window.__shotclonePopups || 0, hinted: urls, height};
+}"""
+# The caller's READ and the answers in one task, no page script between. A READ that returns a
+# promise is left in the page (null comes back) for _AWAIT_READ, which is held to the budget.
 _AFTER_RENDER = """() => {
-  const answers = (read, error) => {
-    const urls = [...document.querySelectorAll(
-        "link[rel~=prefetch i], link[rel~=prerender i], link[rel~=preconnect i], "
-        + "link[rel~=dns-prefetch i], link[rel~=modulepreload i], link[rel~=preload i]")]
-      .map((link) => link.href);
-    for (const script of document.querySelectorAll("script[type=speculationrules i]")) {
-      try {
-        const rules = JSON.parse(script.textContent);
-        for (const kind of ["prefetch", "prerender"])
-          for (const rule of rules[kind] || []) urls.push(...(rule.urls || []));
-      } catch { urls.push("speculation rules (unreadable)"); }
-    }
-    const height = Math.max(document.documentElement.scrollHeight,
-                            document.body ? document.body.scrollHeight : 0);
-    setTimeout(() => location.replace("about:blank"));  // once the answers are on their way
-    return {read, error, popups: window.__shotclonePopups || 0, hinted: urls, height};
-  };
   const why = (e) => String(e && e.message || e);
   let read;
-  try { read = (READ)(); } catch (e) { return answers(null, why(e)); }
-  if (!read || typeof read.then !== "function") return answers(read, null);
-  const late = new Promise((_, fail) => setTimeout(
-    () => fail(new Error("the read took over BUDGET ms")), BUDGET));
-  return Promise.race([read, late]).then((r) => answers(r, null), (e) => answers(null, why(e)));
-}"""
+  try { read = (READ)(); } catch (e) { return (ANSWERS)(null, why(e)); }
+  if (!read || typeof read.then !== "function") return (ANSWERS)(read, null);
+  window.__shotcloneRead = Promise.resolve(read).then((r) => [r, null], (e) => [null, why(e)]);
+  return null;
+}""".replace("ANSWERS", _ANSWERS)
+_AWAIT_READ = "() => window.__shotcloneRead"
+_ANSWER_READ = f"([read, error]) => ({_ANSWERS})(read, error)"
 _RESET_WAIT_MS = 1000  # a page not blank by then is stuck in its scripts: it is replaced
 _FILE_BLOCKED = "Not allowed to load local resource:"
 # Chromium's console line for each thing the policy refused: "Connecting to 'URL' violates the
@@ -354,8 +356,8 @@ class Renderer:
         ``read`` is a JavaScript function expression (``"() => ..."``, may be async) run in the
         page right after the picture is taken, in the call that already asks the page for its
         height, pop-ups and hints: a DOM read costs its own run time and nothing more. One that
-        returns a promise is given up after the script budget (a synchronous one, ShotClone's own
-        code, runs to its end, with no page script between). What it returns (JSON values) is
+        returns a promise costs a round trip more, and is held to the script budget like the
+        page. What it returns (JSON values) is
         ``Rendered.read``; if it throws, ``Rendered.read_error`` says why and the render itself
         still succeeds."""
         from playwright.sync_api import Error
@@ -437,12 +439,16 @@ class Renderer:
             raise TimeoutError(str(e)) from e
         picture = _DECODER.submit(_decode, shot)
         # A plain evaluate: the screenshot, held to the budget, has just found the page's
-        # scripts idle (wait_for_function would cost a fresh window ~15 ms to install
-        # Playwright's injected script). The page then leaves, while the caller compares. The
-        # one gap left is a page timer starting an endless loop in the round trip between the
-        # two calls, as there was between wait_for_function and the evaluate that left.
-        after = page.evaluate(_AFTER_RENDER.replace("READ", read or "() => null")
-                              .replace("BUDGET", str(round(budget_ms))))
+        # scripts idle, and wait_for_function would cost each fresh window ~15 ms to install
+        # Playwright's injected script. One gap: a page timer that starts an endless loop in the
+        # round trip between the two calls would hold this one.
+        after = page.evaluate(_AFTER_RENDER.replace("READ", read or "() => null"))
+        if after is None:  # an async read: waited for within the budget, like a page's scripts
+            try:
+                answer = page.wait_for_function(_AWAIT_READ, timeout=budget_ms)
+            except PlaywrightTimeout as e:
+                raise TimeoutError(str(e)) from e
+            after = answer.evaluate(_ANSWER_READ)
         self._stale.add(page)
         return shot, picture, after
 
