@@ -9,14 +9,14 @@ rendered again with scripts off. Below the page, the browser itself cannot reach
 
 Every render starts from a clean page: ``set_content`` alone keeps the old window, so a script
 declaring a top-level ``let``/``const`` would fail on its second render and leave the page blank.
-Once a render has its picture (held to the script budget, which also finds a page whose scripts
-hog it), the page's answers (its height, pop-ups, prefetch hints, the caller's DOM read) come in
-one plain evaluate, after which the page navigates itself to a new
-about:blank document, a new window with nothing of the last page in it; the browser does that
-while the caller compares, and the next render finds the page already fresh (a page that will
-not go is replaced). Only a full-page original is captured as a full page; the PNG is decoded
-once (OpenCV, in a worker thread while the page answers); the browser's own PNG is
-``Rendered.png`` unless the picture had to be padded, when it is encoded only if asked for.
+Once a render has its picture (held to the script budget, which finds a page whose scripts hog
+it), the page's answers (its height, pop-ups, prefetch hints, the caller's DOM read) come in one
+plain evaluate, which then sends the page to a new about:blank document, a new window with
+nothing of the last page in it; the browser does that while the caller compares, and the next
+render finds the page already fresh (a page that will not go is replaced). Only a full-page
+original is captured as a full page; the PNG is decoded once (OpenCV, in a worker thread while
+the page answers); the browser's own PNG is ``Rendered.png`` unless the picture had to be
+padded, when it is encoded only if asked for.
 
 Playwright's sync API is bound to the thread that started it: use a ``Renderer`` on one thread.
 """
@@ -357,9 +357,8 @@ class Renderer:
         page right after the picture is taken, in the call that already asks the page for its
         height, pop-ups and hints: a DOM read costs its own run time and nothing more. One that
         returns a promise costs a round trip more, and is held to the script budget like the
-        page. What it returns (JSON values) is
-        ``Rendered.read``; if it throws, ``Rendered.read_error`` says why and the render itself
-        still succeeds."""
+        page. What it returns (JSON values) is ``Rendered.read``; if it throws,
+        ``Rendered.read_error`` says why and the render itself still succeeds."""
         from playwright.sync_api import Error
 
         started = time.monotonic()
