@@ -9,13 +9,14 @@ rendered again with scripts off. Below the page, the browser itself cannot reach
 
 Every render starts from a clean page: ``set_content`` alone keeps the old window, so a script
 declaring a top-level ``let``/``const`` would fail on its second render and leave the page blank.
-Once a render has its picture and the page's answers (its height, pop-ups, prefetch hints, the
-caller's DOM read: one call, held to the script budget), the page navigates itself to a new
-about:blank document, a new window with nothing of the last page in it; the browser does that
-while the caller compares, and the next render finds the page already fresh (a page that will
-not go is replaced). Only a full-page original is captured as a full page; the PNG is decoded
-once (OpenCV, in a worker thread while the page answers); the browser's own PNG is
-``Rendered.png`` unless the picture had to be padded, when it is encoded only if asked for.
+Once a render has its picture (held to the script budget, which finds a page whose scripts hog
+it), the page's answers (its height, pop-ups, prefetch hints, the caller's DOM read) come in one
+plain evaluate, which then sends the page to a new about:blank document, a new window with
+nothing of the last page in it; the browser does that while the caller compares, and the next
+render finds the page already fresh (a page that will not go is replaced). Only a full-page
+original is captured as a full page; the PNG is decoded once (OpenCV, in a worker thread while
+the page answers); the browser's own PNG is ``Rendered.png`` unless the picture had to be
+padded, when it is encoded only if asked for.
 
 Playwright's sync API is bound to the thread that started it: use a ``Renderer`` on one thread.
 """
@@ -81,13 +82,12 @@ _WATCH_SCRIPT = """(() => {
 # browser busy for minutes before failing anyway.
 MAX_PAGE_BYTES = 20_000_000
 CAPTURE_MS_PER_MEGAPIXEL = 1000  # the picture's own time, beyond the script budget
-# Run once the picture is taken, in the page: the caller's READ; the pop-ups counted; the
-# addresses of what the page asked the browser to fetch or connect to ahead of time (resource
-# hints, speculation rules: the browser finds no network for them, and the policy reports none
-# of them itself); the page's full height in CSS pixels, as Playwright measures it.
-_AFTER_RENDER = """async () => {
-  let read = null, error = null;
-  try { read = await (READ)(); } catch (e) { error = String(e && e.message || e); }
+# Run once the picture is taken, in the page: the pop-ups counted; the addresses of what the page
+# asked the browser to fetch or connect to ahead of time (resource hints, speculation rules: the
+# browser finds no network for them, and the policy reports none of them itself); the page's full
+# height in CSS pixels, as Playwright measures it; with the caller's read, and then the page
+# leaves for a new blank document (a new window).
+_ANSWERS = """(read, error) => {
   const urls = [...document.querySelectorAll(
       "link[rel~=prefetch i], link[rel~=prerender i], link[rel~=preconnect i], "
       + "link[rel~=dns-prefetch i], link[rel~=modulepreload i], link[rel~=preload i]")]
@@ -101,10 +101,21 @@ _AFTER_RENDER = """async () => {
   }
   const height = Math.max(document.documentElement.scrollHeight,
                           document.body ? document.body.scrollHeight : 0);
+  location.replace("about:blank");
   return {read, error, popups: window.__shotclonePopups || 0, hinted: urls, height};
 }"""
-# Hands the answers back and sends the page to a new blank document (a new window).
-_LEAVE = 'after => { location.replace("about:blank"); return after; }'
+# The caller's READ and the answers in one task, no page script between. A READ that returns a
+# promise is left in the page (null comes back) for _AWAIT_READ, which is held to the budget.
+_AFTER_RENDER = """() => {
+  const why = (e) => String(e && e.message || e);
+  let read;
+  try { read = (READ)(); } catch (e) { return (ANSWERS)(null, why(e)); }
+  if (!read || typeof read.then !== "function") return (ANSWERS)(read, null);
+  window.__shotcloneRead = Promise.resolve(read).then((r) => [r, null], (e) => [null, why(e)]);
+  return null;
+}""".replace("ANSWERS", _ANSWERS)
+_AWAIT_READ = "() => window.__shotcloneRead"
+_ANSWER_READ = f"([read, error]) => ({_ANSWERS})(read, error)"
 _RESET_WAIT_MS = 1000  # a page not blank by then is stuck in its scripts: it is replaced
 _FILE_BLOCKED = "Not allowed to load local resource:"
 # Chromium's console line for each thing the policy refused: "Connecting to 'URL' violates the
@@ -344,10 +355,10 @@ class Renderer:
 
         ``read`` is a JavaScript function expression (``"() => ..."``, may be async) run in the
         page right after the picture is taken, in the call that already asks the page for its
-        height, pop-ups and hints: a DOM read costs its own run time and nothing more, and it is
-        held to the script budget like the page. What it returns (JSON values) is
-        ``Rendered.read``; if it throws, ``Rendered.read_error`` says why and the render itself
-        still succeeds."""
+        height, pop-ups and hints: a DOM read costs its own run time and nothing more. One that
+        returns a promise costs a round trip more, and is held to the script budget like the
+        page. What it returns (JSON values) is ``Rendered.read``; if it throws,
+        ``Rendered.read_error`` says why and the render itself still succeeds."""
         from playwright.sync_api import Error
 
         started = time.monotonic()
@@ -423,13 +434,20 @@ class Renderer:
             shot = page.screenshot(full_page=full_page, clip={"x": 0, "y": 0, "width": vw,
                                                               "height": css_h},
                                    animations="disabled", caret="hide", timeout=capture_ms)
-            picture = _DECODER.submit(_decode, shot)
-            # wait_for_function, unlike evaluate, gives up when the page's scripts hog it
-            answer = page.wait_for_function(_AFTER_RENDER.replace("READ", read or "() => null"),
-                                            timeout=budget_ms)
         except PlaywrightTimeout as e:
             raise TimeoutError(str(e)) from e
-        after = answer.evaluate(_LEAVE)  # and off to a blank page, while the caller compares
+        picture = _DECODER.submit(_decode, shot)
+        # A plain evaluate: the screenshot, held to the budget, has just found the page's
+        # scripts idle, and wait_for_function would cost each fresh window ~15 ms to install
+        # Playwright's injected script. One gap: a page timer that starts an endless loop in the
+        # round trip between the two calls would hold this one.
+        after = page.evaluate(_AFTER_RENDER.replace("READ", read or "() => null"))
+        if after is None:  # an async read: waited for within the budget, like a page's scripts
+            try:
+                answer = page.wait_for_function(_AWAIT_READ, timeout=budget_ms)
+            except PlaywrightTimeout as e:
+                raise TimeoutError(str(e)) from e
+            after = answer.evaluate(_ANSWER_READ)
         self._stale.add(page)
         return shot, picture, after
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.errors import BrowserMissing
+from app.errors import BrowserMissing, RenderFailed
 from app.intake import load_screenshot
 from app.review.browser import find_browser
 from app.review.render import RenderConfig, Renderer, viewport_for
@@ -58,6 +58,16 @@ def test_read_runs_in_the_rendered_page(renderer: Renderer) -> None:
     broken = renderer.render(card(), 800, 500, read="() => { throw new Error('no blocks') }")
     assert broken.read is None and broken.read_error == "no blocks"
     assert broken.width == 800  # the picture is still there
+
+
+def test_a_read_that_never_answers_is_held_to_the_budget() -> None:
+    with Renderer(RenderConfig(script_budget_s=1.0)) as r:
+        started = time.monotonic()
+        with pytest.raises(RenderFailed, match="too heavy"):  # with scripts and without
+            r.render(card(), 400, 300, read="() => new Promise(() => {})")
+        assert time.monotonic() - started < 20
+        again = r.render(card(), 400, 300, read="async () => document.title.length >= 0")
+        assert again.read is True  # and the renderer goes on working
 
 
 def test_hidpi_renders_css_pixels_at_physical_size(renderer: Renderer) -> None:
