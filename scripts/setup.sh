@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up ShotClone in ./.venv on a fresh machine:
 #   1. system packages it needs (a Chromium to render with, the libraries OCR loads; Xvfb and X libraries for the GUI
-#      tests with --dev), through apt where there is one;
+#      tests and strace for the sandbox's DNS test with --dev), through apt where there is one;
 #   2. llama-cpp-python built for this machine's GPU (CUDA, Metal or Vulkan), else for the CPU;
 #   3. ShotClone itself (editable), with the test tools when --dev is given.
 # Safe to run again: it only does what is missing.
@@ -22,7 +22,7 @@ if command -v apt-get >/dev/null 2>&1; then
   if [ "$dev" = 1 ]; then
     for pkg in xvfb xdotool libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 \
                libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-randr0 libegl1 \
-               libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core; do
+               libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core strace; do
       dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
     done
   fi
