@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from app.colour import delta_e, srgb_to_lab
 from app.page.html import PLACEHOLDER_FILL
 from app.page.source import pieces, splice
 
@@ -49,50 +50,6 @@ def dominant_colours(image: Image.Image | np.ndarray) -> np.ndarray:
     keep = order[counts[order] >= MIN_SHARE * len(packed)][:MAX_COLOURS]
     c = colours[keep]
     return np.stack([c >> 16, (c >> 8) & 255, c & 255], axis=1).astype(np.uint8)
-
-
-def _lab(rgb: np.ndarray) -> np.ndarray:
-    """sRGB (..., 3) uint8 to CIE L*a*b* (D65)."""
-    c = rgb.astype(np.float64) / 255.0
-    c = np.where(c > 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92)
-    xyz = c @ np.array([[0.4124564, 0.2126729, 0.0193339],
-                        [0.3575761, 0.7151522, 0.1191920],
-                        [0.1804375, 0.0721750, 0.9503041]])
-    xyz /= np.array([0.95047, 1.0, 1.08883])
-    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
-    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]),
-                     200 * (f[..., 1] - f[..., 2])], axis=-1)
-
-
-def ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
-    """CIEDE2000 colour difference (Sharma, Wu and Dalal's formulation), broadcasting."""
-    L1, a1, b1 = np.moveaxis(lab1, -1, 0)
-    L2, a2, b2 = np.moveaxis(lab2, -1, 0)
-    c_bar = (np.hypot(a1, b1) + np.hypot(a2, b2)) / 2
-    g = 0.5 * (1 - np.sqrt(c_bar**7 / (c_bar**7 + 25.0**7)))
-    a1p, a2p = (1 + g) * a1, (1 + g) * a2
-    c1p, c2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
-    h1p = np.degrees(np.arctan2(b1, a1p)) % 360
-    h2p = np.degrees(np.arctan2(b2, a2p)) % 360
-    dL, dC = L2 - L1, c2p - c1p
-    dh = h2p - h1p
-    dh = np.where(dh > 180, dh - 360, np.where(dh < -180, dh + 360, dh))
-    dh = np.where(c1p * c2p == 0, 0.0, dh)
-    dH = 2 * np.sqrt(c1p * c2p) * np.sin(np.radians(dh) / 2)
-    L_bar, c_bar_p = (L1 + L2) / 2, (c1p + c2p) / 2
-    h_sum = h1p + h2p
-    h_bar = np.where(c1p * c2p == 0, h_sum,
-                     np.where(np.abs(h1p - h2p) <= 180, h_sum / 2,
-                              np.where(h_sum < 360, (h_sum + 360) / 2, (h_sum - 360) / 2)))
-    t = (1 - 0.17 * np.cos(np.radians(h_bar - 30)) + 0.24 * np.cos(np.radians(2 * h_bar))
-         + 0.32 * np.cos(np.radians(3 * h_bar + 6)) - 0.20 * np.cos(np.radians(4 * h_bar - 63)))
-    d_theta = 30 * np.exp(-(((h_bar - 275) / 25) ** 2))
-    r_c = 2 * np.sqrt(c_bar_p**7 / (c_bar_p**7 + 25.0**7))
-    s_l = 1 + 0.015 * (L_bar - 50) ** 2 / np.sqrt(20 + (L_bar - 50) ** 2)
-    s_c, s_h = 1 + 0.045 * c_bar_p, 1 + 0.015 * c_bar_p * t
-    r_t = -np.sin(np.radians(2 * d_theta)) * r_c
-    return np.sqrt((dL / s_l) ** 2 + (dC / s_c) ** 2 + (dH / s_h) ** 2
-                   + r_t * (dC / s_c) * (dH / s_h))
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +114,7 @@ class _Snapper:
     colours; either only when it is within ``distance``."""
 
     def __init__(self, palette: np.ndarray, distance: float, seen: _Seen | None) -> None:
-        self.palette, self.lab, self.distance = palette, _lab(palette), distance
+        self.palette, self.lab, self.distance = palette, srgb_to_lab(palette), distance
         self.seen = seen
         self.snaps: dict[str, Snap] = {}
         self._seen: dict[str, str] = {}
@@ -179,12 +136,12 @@ class _Snapper:
         rgb, alpha = parsed
         if rgb == _PLACEHOLDER:  # the stand-in grey asked for on purpose, not a misreading
             return token
-        lab = _lab(np.array(rgb, np.uint8))
+        lab = srgb_to_lab(np.array(rgb, np.uint8))
         under = self.seen.under(rgb) if self.seen is not None else None
         if under is not None:
-            target, distance = under, float(ciede2000(lab, _lab(np.array(under, np.uint8))))
+            target, distance = under, float(delta_e(lab, srgb_to_lab(np.array(under, np.uint8))))
         else:
-            d = ciede2000(lab, self.lab)
+            d = delta_e(lab, self.lab)
             best = int(d.argmin())
             target, distance = tuple(int(v) for v in self.palette[best]), float(d[best])
         limit = self.distance * (1 if under is None else MEASURED_DISTANCE / SNAP_DISTANCE)

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 
+from app.colour import delta_e
 from app.intake import Screenshot
-from app.page.colours import ciede2000, dominant_colours, snap_colours
+from app.page.colours import dominant_colours, snap_colours
 from app.page.placeholders import mark_placeholders
 from app.page.repair import RepairOptions, repair
 from app.page.wording import fix_wording
@@ -85,7 +86,7 @@ def test_ciede2000_matches_sharmas_reference_pairs() -> None:
              ((2.0776, 0.0795, -1.135), (0.9033, -0.0636, -0.5514), 0.9082),
              ((60.2574, -34.0099, 36.2677), (60.4626, -34.1751, 39.4387), 1.2644)]
     for a, b, expected in pairs:
-        assert ciede2000(np.array(a), np.array(b)) == pytest.approx(expected, abs=1e-4)
+        assert delta_e(np.array(a), np.array(b)) == pytest.approx(expected, abs=1e-4)
 
 
 def test_placeholders_get_crops_of_the_right_place_and_size(renderer: Renderer,

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from scipy.stats import spearmanr
 
+from app.colour import delta_e
 from app.intake import load_screenshot
 from app.review.compare import compare
 from app.review.ocr import ocr_available, ocr_blocks
@@ -21,7 +22,7 @@ from app.review.review import (
     review,
 )
 from app.review.textblocks import DOM_WORDS_JS, TextBlock, dom_blocks, join_words, text_colour
-from app.review.textscores import delta_e_lab, match_blocks, score_blocks
+from app.review.textscores import match_blocks, score_blocks
 from tests.app.variants import ARTICLE, PRICING, variants
 
 W, H = 1280, 800
@@ -129,7 +130,7 @@ def test_scores_are_area_weighted() -> None:
 def test_ciede2000_matches_sharmas_published_values() -> None:
     lab1 = np.array([[50, 2.6772, -79.7751], [50, 0, 0], [50, 2.5, 0], [50, 2.49, -0.001]])
     lab2 = np.array([[50, 0, -82.7485], [50, -1, 2], [73, 25, -18], [50, -2.49, 0.0009]])
-    assert delta_e_lab(lab1, lab2) == pytest.approx([2.0425, 2.3669, 27.1492, 7.1792],
+    assert delta_e(lab1, lab2) == pytest.approx([2.0425, 2.3669, 27.1492, 7.1792],
                                                     abs=1e-4)
 
 
