@@ -92,6 +92,15 @@ def _add_endpoint_options(p: argparse.ArgumentParser) -> None:
                    help="longest wait for the server's next bytes (default: 300)")
 
 
+def _add_page_output(p: argparse.ArgumentParser, what: str, default: str) -> None:
+    """-o, --force and --scale of the commands that turn one page into another (edit, repair)."""
+    p.add_argument("-o", "--output", metavar="OUT.html",
+                   help=f"where to write the {what} page (default: {default})")
+    p.add_argument("--force", action="store_true", help="replace OUT.html if it exists")
+    p.add_argument("--scale", type=float, metavar="DPR",
+                   help="device pixel ratio of the screenshot (default: from the file, else 1)")
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     return load_settings().updated(
         model=args.model, mmproj=args.mmproj, gpu_layers=args.gpu_layers, n_ctx=args.n_ctx,
@@ -508,11 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--image", metavar="IMAGE", help="the screenshot the page recreates: the "
                    "model sees it, and the result is scored against it (default: the model "
                    "sees the page as it renders)")
-    p.add_argument("-o", "--output", metavar="OUT.html",
-                   help="where to write the changed page (default: PAGE.edited.html)")
-    p.add_argument("--force", action="store_true", help="replace OUT.html if it exists")
-    p.add_argument("--scale", type=float, metavar="DPR",
-                   help="device pixel ratio of the screenshot (default: from the file, else 1)")
+    _add_page_output(p, "changed", "PAGE.edited.html")
     _add_model_options(p)
     _add_endpoint_options(p)
     p.set_defaults(run=cmd_edit)
@@ -561,11 +566,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "step's change and score are printed.")
     p.add_argument("page", metavar="PAGE.html", help="the page to repair")
     p.add_argument("--image", required=True, metavar="IMAGE", help="the original screenshot")
-    p.add_argument("-o", "--output", metavar="OUT.html",
-                   help="where to write the repaired page (default: PAGE.repaired.html)")
-    p.add_argument("--force", action="store_true", help="replace OUT.html if it exists")
-    p.add_argument("--scale", type=float, metavar="DPR",
-                   help="device pixel ratio of the screenshot (default: from the file, else 1)")
+    _add_page_output(p, "repaired", "PAGE.repaired.html")
     _add_repair_options(p)
     p.set_defaults(run=cmd_repair)
 
