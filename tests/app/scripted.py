@@ -5,14 +5,14 @@ random-weight model cannot reach, such as an edit that applies."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from inference.cancel import CancelToken
 from inference.config import GenerationRequest
 from inference.events import EngineEvent, GenerationDone, GenerationStats, PromptStarted, TokenText
+from tests.inference.servers import serve, stop
 
 
 class ScriptedBackend:
@@ -67,10 +67,7 @@ class ScriptedServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.httpd, self.url = serve(Handler)
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        stop(self.httpd)
