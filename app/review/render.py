@@ -9,26 +9,32 @@ rendered again with scripts off. Below the page, the browser itself cannot reach
 
 Every render starts from a clean page: ``set_content`` alone keeps the old window, so a script
 declaring a top-level ``let``/``const`` would fail on its second render and leave the page blank.
-Once a render has its picture (held to the script budget, which finds a page whose scripts hog
-it), the page's answers (its height, pop-ups, prefetch hints, the caller's DOM read) come in one
-plain evaluate, which then sends the page to a new about:blank document, a new window with
-nothing of the last page in it; the browser does that while the caller compares, and the next
-render finds the page already fresh (a page that will not go is replaced). Only a full-page
-original is captured as a full page; the PNG is decoded once (OpenCV, in a worker thread while
-the page answers); the browser's own PNG is ``Rendered.png`` unless the picture had to be
-padded, when it is encoded only if asked for.
+Once the page has loaded (held to the script budget), one DevTools call settles it (animations
+to their end, carets hidden, fonts in) and brings its answers (the caller's DOM read, its
+height, pop-ups, prefetch hints); the picture is DevTools' own screenshot, PNG encoded for
+speed (lossless, about 2x the bytes, a third of the decoding time); then the page leaves for a
+new about:blank document, a new window with nothing of the last page in it, which the browser
+does while the caller compares: the next render finds the page already fresh (a page that will
+not go is replaced). These calls have no timeout of their own: a watchdog holds them to the
+budget and ends the browser if a page script never lets go. Only a full-page original is
+captured as a full page; the PNG is decoded once (OpenCV, in a worker thread while the page
+leaves); the browser's PNG is ``Rendered.png`` unless the picture had to be padded, when it is
+encoded only if asked for.
 
 Playwright's sync API is bound to the thread that started it: use a ``Renderer`` on one thread.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import os
 import re
+import signal
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,12 +88,46 @@ _WATCH_SCRIPT = """(() => {
 # browser busy for minutes before failing anyway.
 MAX_PAGE_BYTES = 20_000_000
 CAPTURE_MS_PER_MEGAPIXEL = 1000  # the picture's own time, beyond the script budget
-# Run once the picture is taken, in the page: the pop-ups counted; the addresses of what the page
-# asked the browser to fetch or connect to ahead of time (resource hints, speculation rules: the
-# browser finds no network for them, and the policy reports none of them itself); the page's full
-# height in CSS pixels, as Playwright measures it; with the caller's read, and then the page
-# leaves for a new blank document (a new window).
-_ANSWERS = """(read, error) => {
+# Run in the page once it has loaded, before the picture (one DevTools call, so a fresh window
+# pays for no injected helper script): what Playwright's screenshot does with animations
+# "disabled" and caret "hide" (finite animations and transitions jump to their end, endless
+# ones are cancelled, text carets are transparent, in the document and its shadow roots), a
+# pending autofocus is applied (the browser does it at its next frame, which the picture may or
+# may not follow), web fonts are waited for; then the caller's READ (awaited if it is async),
+# the pop-ups counted, the addresses of what the page asked the browser to fetch or connect to
+# ahead of time (resource hints, speculation rules: the browser finds no network for them, and
+# the policy reports none of them itself), the page's height in CSS pixels, and the size
+# Playwright's full-page screenshot would take.
+_PREPARE = """(async () => {
+  const roots = [];
+  const collect = (root) => {
+    roots.push(root);
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT);
+    for (let node = walker.currentNode; node; node = walker.nextNode())
+      if (node.shadowRoot) collect(node.shadowRoot);
+  };
+  collect(document);
+  const settle = () => {
+    for (const root of roots) for (const animation of root.getAnimations()) {
+      if (!animation.effect || animation.playbackRate === 0) continue;
+      try {
+        if (Number.isFinite(animation.effect.getComputedTiming().endTime)) animation.finish();
+        else animation.cancel();
+      } catch {}
+    }
+  };
+  for (const root of roots) {
+    for (const field of root.querySelectorAll("input,textarea,[contenteditable]"))
+      field.style.setProperty("caret-color", "transparent", "important");
+    root.addEventListener("transitionrun", settle);
+    root.addEventListener("animationstart", settle);
+  }
+  settle();
+  const autofocus = document.querySelector("[autofocus]");
+  if (autofocus && document.activeElement === document.body) autofocus.focus();
+  await document.fonts.ready;
+  let read = null, error = null;
+  try { read = await (READ)(); } catch (e) { error = String(e && e.message || e); }
   const urls = [...document.querySelectorAll(
       "link[rel~=prefetch i], link[rel~=prerender i], link[rel~=preconnect i], "
       + "link[rel~=dns-prefetch i], link[rel~=modulepreload i], link[rel~=preload i]")]
@@ -99,23 +139,14 @@ _ANSWERS = """(read, error) => {
         for (const rule of rules[kind] || []) urls.push(...(rule.urls || []));
     } catch { urls.push("speculation rules (unreadable)"); }
   }
-  const height = Math.max(document.documentElement.scrollHeight,
-                          document.body ? document.body.scrollHeight : 0);
-  location.replace("about:blank");
-  return {read, error, popups: window.__shotclonePopups || 0, hinted: urls, height};
-}"""
-# The caller's READ and the answers in one task, no page script between. A READ that returns a
-# promise is left in the page (null comes back) for _AWAIT_READ, which is held to the budget.
-_AFTER_RENDER = """() => {
-  const why = (e) => String(e && e.message || e);
-  let read;
-  try { read = (READ)(); } catch (e) { return (ANSWERS)(null, why(e)); }
-  if (!read || typeof read.then !== "function") return (ANSWERS)(read, null);
-  window.__shotcloneRead = Promise.resolve(read).then((r) => [r, null], (e) => [null, why(e)]);
-  return null;
-}""".replace("ANSWERS", _ANSWERS)
-_AWAIT_READ = "() => window.__shotcloneRead"
-_ANSWER_READ = f"([read, error]) => ({_ANSWERS})(read, error)"
+  const root = document.documentElement, body = document.body || root;
+  const size = (side) => Math.max(body["scroll" + side], root["scroll" + side],
+    body["offset" + side], root["offset" + side], body["client" + side], root["client" + side]);
+  return {read, error, popups: window.__shotclonePopups || 0, hinted: urls,
+          height: Math.max(root.scrollHeight, document.body ? document.body.scrollHeight : 0),
+          full: {width: size("Width"), height: size("Height")}};
+})()"""
+_LEAVE = "location.replace('about:blank')"  # a new blank document: a new window, nothing kept
 _RESET_WAIT_MS = 1000  # a page not blank by then is stuck in its scripts: it is replaced
 _FILE_BLOCKED = "Not allowed to load local resource:"
 # Chromium's console line for each thing the policy refused: "Connecting to 'URL' violates the
@@ -256,6 +287,49 @@ def _start_playwright() -> Any:
 _driver = _Driver()
 
 
+def _browser_pid(browser: Any) -> int | None:
+    """The browser's process id, which Playwright does not give: from the browser itself."""
+    with contextlib.suppress(Exception):  # a browser that cannot say: no watchdog kill
+        session = browser.new_browser_cdp_session()
+        processes = session.send("SystemInfo.getProcessInfo")["processInfo"]
+        session.detach()
+        return next(int(p["id"]) for p in processes if p.get("type") == "browser")
+    return None
+
+
+class _Watchdog:
+    """Holds calls into a page to a time: past it, the browser is ended (its process killed),
+    which makes the waiting call fail at once, and the call raises ``TimeoutError``. A page
+    script that never yields holds the page's thread, and a call waiting on that thread would
+    otherwise wait for good; the renderer starts a new browser for its next page."""
+
+    def __init__(self, browser_pid: int | None) -> None:
+        self._pid = browser_pid
+
+    @contextlib.contextmanager
+    def hold(self, seconds: float) -> Iterator[None]:
+        fired = threading.Event()
+        timer = threading.Timer(seconds, self._end, (fired,))
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        except Exception as e:
+            if fired.is_set():
+                raise TimeoutError(f"The page held the browser past {seconds:g} s.") from e
+            raise
+        finally:
+            timer.cancel()
+        if fired.is_set():  # the call came back just as the browser was ended
+            raise TimeoutError(f"The page held the browser past {seconds:g} s.")
+
+    def _end(self, fired: threading.Event) -> None:
+        fired.set()
+        if self._pid is not None:
+            with contextlib.suppress(OSError):  # already gone
+                os.kill(self._pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+
+
 @dataclass
 class _Watch:
     """What one render's page tried to do."""
@@ -276,6 +350,8 @@ class Renderer:
         self._browser: Any = None
         self._pages: dict[tuple[int, int, float, bool], Any] = {}
         self._stale: set[Any] = set()  # pages still holding a render, on their way to a blank one
+        self._devtools: dict[Any, Any] = {}  # each page's DevTools session
+        self._watchdog = _Watchdog(None)
         self._watch = _Watch()
         self.launches = 0
 
@@ -304,6 +380,7 @@ class Renderer:
                                f"{str(e).splitlines()[0]}. Set SHOTCLONE_BROWSER to another "
                                "Chromium-based browser.") from e
         self.launches += 1
+        self._watchdog = _Watchdog(_browser_pid(self._browser))
         return self._browser
 
     def _page(self, width: int, height: int, dpr: float, scripts: bool) -> Any:
@@ -321,6 +398,7 @@ class Renderer:
         page.on("popup", self._on_popup)
         page.on("console", self._on_console)
         page.on("framenavigated", lambda frame: self._on_navigated(page, frame))
+        self._devtools[page] = context.new_cdp_session(page)
         self._pages[key] = page
         return page
 
@@ -354,11 +432,11 @@ class Renderer:
         """Render ``html`` to a PNG of exactly ``width`` x ``height`` physical pixels.
 
         ``read`` is a JavaScript function expression (``"() => ..."``, may be async) run in the
-        page right after the picture is taken, in the call that already asks the page for its
-        height, pop-ups and hints: a DOM read costs its own run time and nothing more. One that
-        returns a promise costs a round trip more, and is held to the script budget like the
-        page. What it returns (JSON values) is ``Rendered.read``; if it throws,
-        ``Rendered.read_error`` says why and the render itself still succeeds."""
+        page once it has settled, just before the picture, in the call that already asks the
+        page for its height, pop-ups and hints: a DOM read costs its own run time and nothing
+        more, and an async one is held to the script budget like the page. What it returns
+        (JSON values) is ``Rendered.read``; if it throws, ``Rendered.read_error`` says why and
+        the render itself still succeeds."""
         from playwright.sync_api import Error
 
         started = time.monotonic()
@@ -419,9 +497,9 @@ class Renderer:
     def _capture(self, html: str, vw: int, vh: int, css_h: int, dpr: float, *, scripts: bool,
                  full_page: bool,
                  read: str | None) -> tuple[bytes, Future[np.ndarray], dict[str, Any]]:
-        """The picture of the page's top ``css_h`` CSS pixels (never more: a page 300,000 px
-        tall costs no more than one the screenshot's height), decoding, and the page's answers
-        after it; then the page leaves for a blank one."""
+        """The page's answers, then the picture of its top ``css_h`` CSS pixels (never more: a
+        page 300,000 px tall costs no more than one the screenshot's height) and its decoding;
+        then the page leaves for a blank one."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         page = self._page(vw, vh, dpr, scripts)
@@ -431,23 +509,29 @@ class Renderer:
         capture_ms = budget_ms + CAPTURE_MS_PER_MEGAPIXEL * vw * css_h * dpr * dpr / 1e6
         try:
             page.set_content(with_policy(html), wait_until="load", timeout=budget_ms)
-            shot = page.screenshot(full_page=full_page, clip={"x": 0, "y": 0, "width": vw,
-                                                              "height": css_h},
-                                   animations="disabled", caret="hide", timeout=capture_ms)
         except PlaywrightTimeout as e:
             raise TimeoutError(str(e)) from e
-        picture = _DECODER.submit(_decode, shot)
-        # A plain evaluate: the screenshot, held to the budget, has just found the page's
-        # scripts idle, and wait_for_function would cost each fresh window ~15 ms to install
-        # Playwright's injected script. One gap: a page timer that starts an endless loop in the
-        # round trip between the two calls would hold this one.
-        after = page.evaluate(_AFTER_RENDER.replace("READ", read or "() => null"))
-        if after is None:  # an async read: waited for within the budget, like a page's scripts
-            try:
-                answer = page.wait_for_function(_AWAIT_READ, timeout=budget_ms)
-            except PlaywrightTimeout as e:
-                raise TimeoutError(str(e)) from e
-            after = answer.evaluate(_ANSWER_READ)
+        # Straight DevTools calls: Playwright's screenshot installs its helper script in each
+        # new window (~25 ms here). They have no timeout of their own, so the watchdog holds
+        # them to the budget: a page script looping forever ends the browser, not ShotClone.
+        devtools = self._devtools[page]
+        with self._watchdog.hold(capture_ms / 1000):
+            answer = devtools.send("Runtime.evaluate", {
+                "expression": _PREPARE.replace("READ", read or "() => null"),
+                "awaitPromise": True, "returnByValue": True})
+            after = answer["result"].get("value") or {}
+            if "exceptionDetails" in answer:  # the read itself does not parse
+                after = {"error": answer["result"].get("description") or "the read failed"}
+            full = after.get("full") or {}
+            width = min(vw, int(full.get("width") or vw)) if full_page else vw
+            height = min(css_h, int(full.get("height") or css_h)) if full_page else css_h
+            shot = base64.b64decode(devtools.send("Page.captureScreenshot", {
+                "format": "png", "optimizeForSpeed": True,  # lossless, a faster deflate
+                "clip": {"x": 0, "y": 0, "width": max(1, width), "height": max(1, height),
+                         "scale": dpr},
+                "captureBeyondViewport": full_page})["data"])
+            picture = _DECODER.submit(_decode, shot)
+            devtools.send("Runtime.evaluate", {"expression": _LEAVE})
         self._stale.add(page)
         return shot, picture, after
 
@@ -473,6 +557,7 @@ class Renderer:
     def _forget_page(self, vw: int, vh: int, dpr: float, scripts: bool) -> None:
         page = self._pages.pop((vw, vh, dpr, scripts), None)
         self._stale.discard(page)
+        self._devtools.pop(page, None)
         if page is not None:
             # Closing the context ends the renderer process stuck in the script; it may already
             # be gone, and either way it is dropped.
@@ -482,6 +567,7 @@ class Renderer:
     def _drop_browser(self) -> None:
         self._pages.clear()
         self._stale.clear()
+        self._devtools.clear()
         if self._browser is not None:
             with contextlib.suppress(Exception):  # a crashed browser cannot be closed cleanly
                 self._browser.close()

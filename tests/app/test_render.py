@@ -165,6 +165,61 @@ def test_loop_started_after_load_is_killed_too() -> None:
         assert out.scripts_killed
 
 
+@pytest.mark.parametrize("delay_ms", [0, 20, 60, 150])
+def test_loop_started_while_the_picture_is_taken_is_killed(delay_ms: int) -> None:
+    """A timer that starts an endless loop some time after load lands in the settling, the
+    picture or the page's leaving (which one depends on the machine's speed): the render
+    comes back, drawn without the page's scripts if they held it, and the renderer goes on."""
+    with Renderer(RenderConfig(script_budget_s=1.0)) as r:
+        started = time.monotonic()
+        out = r.render("<body style='margin:0;background:#00ff00'><p>x</p><script>"
+                       f"setTimeout(() => {{ while (true) {{}} }}, {delay_ms})</script></body>",
+                       320, 200)
+        assert time.monotonic() - started < 20
+        assert px(out.png)[150, 150].tolist() == [0, 255, 0]
+        after = r.render(card(), 320, 200)
+        assert after.width == 320 and not after.scripts_killed
+
+
+def test_a_page_that_traps_the_settling_call_is_held_to_the_budget() -> None:
+    """The page replaces what the settling call uses with an endless loop: the DevTools call,
+    which has no timeout of its own, would wait forever; the watchdog ends the browser, the
+    page is drawn without its scripts in a new one."""
+    with Renderer(RenderConfig(script_budget_s=1.0)) as r:
+        started = time.monotonic()
+        out = r.render("<body style='margin:0;background:#00ff00'><script>"
+                       "Document.prototype.getAnimations = () => { while (true) {} };"
+                       "</script><p>x</p></body>", 320, 200)
+        assert time.monotonic() - started < 20
+        assert out.scripts_killed and r.launches == 2
+        assert px(out.png)[150, 150].tolist() == [0, 255, 0]
+        assert r.render(card(), 320, 200).width == 320
+
+
+def test_picture_settles_like_playwrights_own_screenshot(renderer: Renderer) -> None:
+    """Animations jump to their end (endless ones are cancelled), carets are hidden and a
+    pending autofocus is applied, as Playwright's screenshot with animations "disabled" and
+    caret "hide" draws the same page: the same pixels, every time."""
+    page = """<style>@keyframes fade { from { opacity: 0 } to { opacity: 1 } }
+      @keyframes spin { to { transform: rotate(360deg) } }
+      h1 { animation: fade 3s } .spin { width: 60px; height: 60px; background: #c0392b;
+      animation: spin 1s linear infinite } input { font-size: 28px }
+      .grow { transition: width 5s; width: 10px; height: 20px; background: #2c3e50 }</style>
+      <h1>Quarterly report</h1><div class="spin"></div>
+      <input autofocus value="search orders"><button autofocus>Go</button>
+      <div class="grow" id="bar"></div>
+      <script>requestAnimationFrame(() => { bar.style.width = "500px"; });</script>"""
+    context = renderer._ensure_browser().new_context(viewport={"width": 640, "height": 400})
+    try:
+        reference = context.new_page()
+        reference.set_content(page, wait_until="load")
+        expected = px(reference.screenshot(animations="disabled", caret="hide"))
+    finally:
+        context.close()
+    for _ in range(2):
+        assert np.array_equal(px(renderer.render(page, 640, 400).png), expected)
+
+
 def test_a_crashed_page_or_browser_is_replaced() -> None:
     with Renderer() as r:
         r.render(card(), 400, 300)
