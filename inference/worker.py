@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
@@ -304,6 +304,19 @@ def _stop_workers() -> None:
         worker.shutdown(grace=2.0)
 
 
+# llama.cpp's GPU backends name themselves in the log as they start.
+_GPU_BACKENDS = ("CUDA", "ROCm", "HIP", "Vulkan", "Metal", "SYCL")
+GPU_CRASH_HINT = ("\nIt crashed with layers going to the GPU: if it happens again, "
+                  "--gpu-layers 0 (in the app, Settings: GPU layers 0) runs the model on the CPU "
+                  "alone, slower but without the GPU's part of llama.cpp.")
+
+
+def on_a_gpu(config: EngineConfig, log: Sequence[str]) -> bool:
+    """Whether layers were meant for a GPU that llama.cpp had started: a crash there is worth
+    trying again on the CPU."""
+    return config.gpu_layers != 0 and any(name in line for line in log for name in _GPU_BACKENDS)
+
+
 class WorkerBackend:
     """The ``Backend`` that runs the model in a ``ModelWorker``, starting a fresh one whenever
     the last one died. Soft cancel while tokens flow (the model stays loaded); hard cancel
@@ -352,8 +365,10 @@ class WorkerBackend:
                     continue
                 if kind == "eof":
                     phase = "while writing" if decoding else "while loading or reading the image"
-                    raise WorkerCrashed(worker.describe_exit(phase),
-                                        returncode=worker.process.returncode,
+                    message = worker.describe_exit(phase)
+                    if not decoding and on_a_gpu(self.config, worker.log_tail()):
+                        message += GPU_CRASH_HINT
+                    raise WorkerCrashed(message, returncode=worker.process.returncode,
                                         log_tail=worker.log_tail())
                 if kind == "error":
                     finished = True

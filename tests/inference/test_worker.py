@@ -23,7 +23,7 @@ from inference.events import (
     TokenText,
 )
 from inference.synthetic import Gemma4Shape, write_pair
-from inference.worker import ModelWorker, ShutdownStep, WorkerBackend
+from inference.worker import GPU_CRASH_HINT, ModelWorker, ShutdownStep, WorkerBackend, on_a_gpu
 from tests.conftest import make_ui_png
 
 BROKEN = [sys.executable, "-m", "tests.inference.workers.broken"]
@@ -98,11 +98,25 @@ def test_native_crash_is_reported_and_the_next_job_works(tiny_model: tuple[Path,
         message = str(e.value)
         assert "llama.cpp aborted (SIGABRT)" in message and "next job starts a fresh" in message
         assert "non-causal attention requires n_ubatch >= n_tokens" in message  # the log tail
+        assert GPU_CRASH_HINT not in message  # a CPU build: no GPU to blame
         assert gone(crashed_pid)  # reaped, no zombie
         after = list(b.stream(request()))
         assert isinstance(after[-1], GenerationDone) and b.starts == 2
     finally:
         b.close()
+
+
+def test_a_crash_loading_onto_a_gpu_suggests_the_cpu(tiny_model: tuple[Path, Path]) -> None:
+    """What llama.cpp's CUDA build logs as it starts, with layers asked for the GPU."""
+    cuda_log = ["ggml_cuda_init: found 1 CUDA devices:",
+                "  Device 0: NVIDIA H100 80GB HBM3, compute capability 9.0, VMM: yes",
+                "load_tensors: offloaded 49/49 layers to GPU"]
+    pair = {"model": tiny_model[0], "mmproj": tiny_model[1]}
+    assert on_a_gpu(EngineConfig(**pair, gpu_layers="auto"), cuda_log)
+    assert on_a_gpu(EngineConfig(**pair, gpu_layers=20), cuda_log)
+    assert not on_a_gpu(EngineConfig(**pair, gpu_layers=0), cuda_log)
+    assert not on_a_gpu(EngineConfig(**pair, gpu_layers="auto"),
+                        ["load_tensors:   CPU_Mapped model buffer size =  1200.00 MiB"])
 
 
 def test_cancel_while_decoding_keeps_the_model(backend: WorkerBackend) -> None:
