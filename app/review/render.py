@@ -1,25 +1,25 @@
 """Render untrusted HTML in headless Chromium at a screenshot's exact size.
 
-The page is set with ``set_content`` (an opaque about:blank origin that can't read the user's
+The page is written into an about:blank window (an opaque origin that can't read the user's
 files) with ShotClone's Content Security Policy as its first element; every request but
 ``data:``/``blob:`` is aborted and counted, and so is every attempt the policy refuses; dialogs are
 dismissed and pop-ups refused; a page whose scripts run past the time budget is killed and
 rendered again with scripts off. Below the page, the browser itself cannot reach any network
 (``NO_NETWORK``). The browser stays warm between renders and is relaunched if it dies.
 
-Every render starts from a clean page: ``set_content`` alone keeps the old window, so a script
-declaring a top-level ``let``/``const`` would fail on its second render and leave the page blank.
-Once the page has loaded (held to the script budget), one DevTools call settles it (animations
-to their end, carets hidden, fonts in) and brings its answers (the caller's DOM read, its
-height, pop-ups, prefetch hints); the picture is DevTools' own screenshot, PNG encoded for
-speed (lossless, about 2x the bytes, a third of the decoding time); then the page leaves for a
-new about:blank document, a new window with nothing of the last page in it, which the browser
-does while the caller compares: the next render finds the page already fresh (a page that will
-not go is replaced). These calls have no timeout of their own: a watchdog holds them to the
-budget and ends the browser if a page script never lets go. Only a full-page original is
-captured as a full page; the PNG is decoded once (OpenCV, in a worker thread while the page
-leaves); the browser's PNG is ``Rendered.png`` unless the picture had to be padded, when it is
-encoded only if asked for.
+Every render starts from a clean window: writing a page into the old one would keep its
+globals, so a script declaring a top-level ``let``/``const`` would fail on its second render and
+leave the page blank. One DevTools call writes the page, waits for its load event, settles it
+(animations to their end, carets hidden, fonts in) and brings its answers (the caller's DOM
+read, its height, pop-ups, prefetch hints); the picture is DevTools' own screenshot, PNG
+encoded for speed (lossless, about 2x the bytes, a third of the decoding time); then the page
+leaves for a new about:blank document, a new window with nothing of the last page in it, which
+the browser does while the caller compares: the next render finds the window already fresh (a
+page that will not go is replaced). These calls have no timeout of their own: a watchdog holds
+them to the budget and ends the browser if a page script never lets go. Only a full-page
+original is captured as a full page; the PNG is decoded once (OpenCV, in a worker thread while
+the page leaves); the browser's PNG is ``Rendered.png`` unless the picture had to be padded,
+when it is encoded only if asked for.
 
 Playwright's sync API is bound to the thread that started it: use a ``Renderer`` on one thread.
 """
@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
+import json
 import os
 import re
 import signal
@@ -66,10 +67,20 @@ NO_NETWORK = [
 _BLOCKED_MARK = "shotclone-blocked "
 # Run in every frame before the page's own scripts: pop-ups are refused and counted, and the ICE
 # servers a page gives WebRTC are reported (the network flags already keep WebRTC off the wire).
+# Animation-frame callbacks the page has asked for and not yet had are counted, so the picture
+# waits for the frame that runs them (a transition started there is then settled like the rest).
 _WATCH_SCRIPT = """(() => {
   window.open = () => {
     window.__shotclonePopups = (window.__shotclonePopups || 0) + 1; return null;
   };
+  const frame = window.requestAnimationFrame.bind(window);
+  let pending = 0;
+  window.requestAnimationFrame = (callback) => {
+    pending += 1;
+    return frame((time) => { pending -= 1; callback(time); });
+  };
+  window.__shotcloneFrames = () => pending;
+  window.__shotcloneNextFrame = () => new Promise((next) => frame(() => next()));
   const report = console.debug.bind(console), PC = window.RTCPeerConnection;
   if (!PC) return;
   const servers = (config) => {
@@ -88,17 +99,25 @@ _WATCH_SCRIPT = """(() => {
 # browser busy for minutes before failing anyway.
 MAX_PAGE_BYTES = 20_000_000
 CAPTURE_MS_PER_MEGAPIXEL = 1000  # the picture's own time, beyond the script budget
-# Run in the page once it has loaded, before the picture (one DevTools call, so a fresh window
-# pays for no injected helper script): what Playwright's screenshot does with animations
-# "disabled" and caret "hide" (finite animations and transitions jump to their end, endless
-# ones are cancelled, text carets are transparent, in the document and its shadow roots), a
-# pending autofocus is applied (the browser does it at its next frame, which the picture may or
-# may not follow), web fonts are waited for; then the caller's READ (awaited if it is async),
-# the pop-ups counted, the addresses of what the page asked the browser to fetch or connect to
-# ahead of time (resource hints, speculation rules: the browser finds no network for them, and
-# the policy reports none of them itself), the page's height in CSS pixels, and the size
-# Playwright's full-page screenshot would take.
-_PREPARE = """(async () => {
+# One DevTools call writes the page into the fresh window (document.open/write/close and the
+# load event, as Playwright's set_content does) and then, before the picture, does what
+# Playwright's screenshot does with animations "disabled" and caret "hide" (finite animations
+# and transitions jump to their end, endless ones are cancelled, text carets are transparent,
+# in the document and its shadow roots), applies a pending autofocus (the browser does it at
+# its next frame, which the picture may or may not follow) and waits for web fonts; then it
+# brings the caller's READ (awaited if it is async), the pop-ups counted, the addresses of what
+# the page asked the browser to fetch or connect to ahead of time (resource hints, speculation
+# rules: the browser finds no network for them, and the policy reports none of them itself),
+# the page's height in CSS pixels and the size Playwright's full-page screenshot would take.
+# Playwright's set_content and screenshot each install a helper script in every new window
+# first (~30 ms a render here). Written as _WRITE + the page as JSON + _SETTLE + READ + _ANSWER.
+_WRITE = """(async () => {
+  document.open();
+  document.write("""
+_SETTLE = """);
+  document.close();
+  if (document.readyState !== "complete")
+    await new Promise((loaded) => addEventListener("load", loaded, {once: true}));
   const roots = [];
   const collect = (root) => {
     roots.push(root);
@@ -122,12 +141,15 @@ _PREPARE = """(async () => {
     root.addEventListener("transitionrun", settle);
     root.addEventListener("animationstart", settle);
   }
+  for (let i = 0; i < 2 && window.__shotcloneFrames && window.__shotcloneFrames() > 0; i++)
+    await window.__shotcloneNextFrame();  // at most two: a page may ask for frames for ever
   settle();
   const autofocus = document.querySelector("[autofocus]");
   if (autofocus && document.activeElement === document.body) autofocus.focus();
   await document.fonts.ready;
   let read = null, error = null;
-  try { read = await (READ)(); } catch (e) { error = String(e && e.message || e); }
+  try { read = await ("""
+_ANSWER = """)(); } catch (e) { error = String(e && e.message || e); }
   const urls = [...document.querySelectorAll(
       "link[rel~=prefetch i], link[rel~=prerender i], link[rel~=preconnect i], "
       + "link[rel~=dns-prefetch i], link[rel~=modulepreload i], link[rel~=preload i]")]
@@ -500,27 +522,22 @@ class Renderer:
         """The page's answers, then the picture of its top ``css_h`` CSS pixels (never more: a
         page 300,000 px tall costs no more than one the screenshot's height) and its decoding;
         then the page leaves for a blank one."""
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
         page = self._page(vw, vh, dpr, scripts)
         budget_ms = self.config.script_budget_s * 1000
         # Drawing and encoding the picture takes time of its own, in proportion to its pixels:
         # a 49-megapixel screenshot on a busy machine must not count as a page too heavy.
         capture_ms = budget_ms + CAPTURE_MS_PER_MEGAPIXEL * vw * css_h * dpr * dpr / 1e6
-        try:
-            page.set_content(with_policy(html), wait_until="load", timeout=budget_ms)
-        except PlaywrightTimeout as e:
-            raise TimeoutError(str(e)) from e
-        # Straight DevTools calls: Playwright's screenshot installs its helper script in each
-        # new window (~25 ms here). They have no timeout of their own, so the watchdog holds
-        # them to the budget: a page script looping forever ends the browser, not ShotClone.
+        # Straight DevTools calls have no timeout of their own: the watchdog holds them to the
+        # budget, and a page script that never lets go ends the browser, not ShotClone.
         devtools = self._devtools[page]
         with self._watchdog.hold(capture_ms / 1000):
             answer = devtools.send("Runtime.evaluate", {
-                "expression": _PREPARE.replace("READ", read or "() => null"),
+                "expression": _WRITE + json.dumps(with_policy(html)) + _SETTLE
+                + (read or "() => null") + _ANSWER,
                 "awaitPromise": True, "returnByValue": True})
             after = answer["result"].get("value") or {}
-            if "exceptionDetails" in answer:  # the read itself does not parse
+            if "exceptionDetails" in answer:  # a read that does not parse, a page that
+                # broke what the call uses: the picture is still taken
                 after = {"error": answer["result"].get("description") or "the read failed"}
             full = after.get("full") or {}
             width = min(vw, int(full.get("width") or vw)) if full_page else vw
