@@ -102,6 +102,7 @@ class Settings:
             cache_type=self.cache_type,  # type: ignore[arg-type]
             image_tokens=self.image_tokens,
             n_threads=self.n_threads,
+            draft_tables=data_dir() / "drafts",
         )
 
     def updated(self, **changes: Any) -> Settings:

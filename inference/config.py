@@ -26,14 +26,18 @@ class EngineConfig:
     n_threads: int | None = None  # None: llama.cpp's default (physical cores)
     cache_type: CacheType = "f16"
     image_tokens: int = DEFAULT_IMAGE_TOKENS
+    # where the n-gram tables of earlier answers are kept (inference.draft_table), one file
+    # per vocabulary; None: speculation drafts from the prompt and answer only
+    draft_tables: Path | None = None
     # Testing only: a micro-batch smaller than the image, which makes llama.cpp abort the
     # process, as a real crash would (SHOTCLONE_DEBUG_UBATCH sets it from the command line).
     debug_ubatch: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "model", Path(self.model).expanduser())
-        if self.mmproj is not None:
-            object.__setattr__(self, "mmproj", Path(self.mmproj).expanduser())
+        for name in ("mmproj", "draft_tables"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, Path(getattr(self, name)).expanduser())
         layers = self.gpu_layers
         if layers != "auto" and (not isinstance(layers, int) or layers < 0):
             raise ConfigError(f"gpu layers = {self.gpu_layers!r}: use a number >= 0 or 'auto'.")
@@ -67,6 +71,7 @@ class EngineConfig:
         d = asdict(self)
         d["model"] = str(self.model)
         d["mmproj"] = str(self.mmproj) if self.mmproj else None
+        d["draft_tables"] = str(self.draft_tables) if self.draft_tables else None
         return d
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import llama_cpp
 import numpy as np
@@ -28,6 +28,9 @@ from inference.speculative import (
     accept_draft,
 )
 
+if TYPE_CHECKING:
+    from inference.draft_table import NgramIndex
+
 
 class DecodeFailed(RuntimeError):
     pass
@@ -38,6 +41,7 @@ class DecodeStats:
     steps: int = 0  # llama_decode calls
     drafted: int = 0  # draft tokens verified
     accepted: int = 0  # of which kept
+    ties: int = 0  # verifications that ended at a near tie, decided again in one-token passes
 
 
 class Decoder:
@@ -93,50 +97,61 @@ class Decoder:
 
     def generate(self, *, n_past: int, budget: int, params: SamplingParams,
                  rng: np.random.Generator, is_end: Callable[[int], bool], speculate: bool,
-                 context: Sequence[int] = (), stats: DecodeStats | None = None,
-                 ) -> Iterator[list[int]]:
+                 context: Sequence[int] = (), table: NgramIndex | None = None,
+                 stats: DecodeStats | None = None) -> Iterator[list[int]]:
         """Yield the tokens each pass produces (one, or accepted drafts plus one), at most
         ``budget`` in all, ending after an end-of-generation token. The prompt must just have
         been evaluated, ending at ``n_past``. ``context`` (the prompt's text tokens) seeds the
-        drafts."""
+        drafts; ``table`` (earlier answers) adds drafts where they have none."""
         stats = stats if stats is not None else DecodeStats()
-        drafter = NgramDrafter(context) if speculate else None
+        drafter = NgramDrafter(context, table=table) if speculate else None
         length = self.length
         shadow = ShadowDraft()  # a draft not verified, checked against the tokens as they come
         uniforms = rng.random(budget)  # one per answer position: see accept_draft
         done = 0
         token = pick(self.last_logits(), params, uniforms[0])
         produced = [token]
+        tie = False  # the last pass ended at a near tie: the next one is a one-token pass
         while True:
-            if drafter is not None:
-                for t in produced:
-                    drafter.append(t)
-                shadow.check(produced, length)
-            yield produced
-            done += len(produced)
-            if is_end(produced[-1]) or done >= budget:
-                return
+            if produced:
+                if drafter is not None:
+                    for t in produced:
+                        drafter.append(t)
+                    shadow.check(produced, length)
+                yield produced
+                done += len(produced)
+                if is_end(produced[-1]) or done >= budget:
+                    return
             draft: list[int] = []
             order = 0
-            if drafter is not None:
+            if drafter is not None and not tie:
                 draft, order = drafter.propose(min(self._size - 1, budget - done - 1))
                 k = length.choose(len(draft), order)
                 if k == 0 and draft and not shadow.draft:
                     shadow = ShadowDraft(draft, order)
                 draft = draft[:k]
             started = time.perf_counter()
-            rows = self.evaluate([token, *draft], n_past)
-            produced = accept_draft(rows, draft, params, uniforms[done:])
-            length.observe_cost(len(draft) + 1, time.perf_counter() - started)
-            kept = len(produced) - 1
-            length.observe_tokens(order, len(draft), kept)
+            batch = [token, *draft]
+            rows = self.evaluate(batch, n_past)
+            produced, tie = accept_draft(rows, draft, params, uniforms[done:])
+            length.observe_cost(len(batch), time.perf_counter() - started)
             stats.steps += 1
             stats.drafted += len(draft)
-            stats.accepted += kept
-            n_past += 1 + kept
-            if kept < len(draft):
+            if tie:  # keep the drafts before the tie; the token that led to it is done again
+                kept = len(produced)
+                length.observe_tokens(order, kept, kept)
+                stats.ties += 1
+                token = batch[kept]
+                n_past += kept
                 self.drop_from(n_past)
+            else:
+                kept = len(produced) - 1
+                length.observe_tokens(order, len(draft), kept)
+                n_past += 1 + kept
+                if kept < len(draft):
+                    self.drop_from(n_past)
+                token = produced[-1]
+            stats.accepted += kept
             ends = [i for i, t in enumerate(produced) if is_end(t)]
             if ends:
                 produced = produced[:ends[0] + 1]
-            token = produced[-1]

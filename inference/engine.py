@@ -17,6 +17,7 @@ from inference.cancel import CancelToken
 from inference.config import EngineConfig, GenerationRequest
 from inference.decode import Decoder, DecodeStats
 from inference.detokenize import StreamDetokenizer
+from inference.draft_table import AnswerTable
 from inference.errors import GenerationFailed, ModelLoadFailed
 from inference.events import (
     EngineEvent,
@@ -108,6 +109,7 @@ class LocalEngine:
         self._image_spans: list[tuple[int, int]] = []  # (first position, tokens) per image
         self._decoder: Decoder | None = None
         self._detokenizer: StreamDetokenizer | None = None
+        self.drafts: AnswerTable | None = None  # earlier answers, when config.draft_tables
         self.load_seconds = 0.0
         self.gpu_layers = resolve_gpu_layers(config)
 
@@ -138,7 +140,12 @@ class LocalEngine:
                                       path=cfg.mmproj) from e
             self._llm = llm
             self._decoder = Decoder(llm.ctx, llm.n_vocab())
-            self._detokenizer = StreamDetokenizer(llama_cpp.llama_model_get_vocab(llm.model))
+            vocab = llama_cpp.llama_model_get_vocab(llm.model)
+            self._detokenizer = StreamDetokenizer(vocab)
+            if cfg.draft_tables is not None:
+                self.drafts = AnswerTable.for_vocabulary(
+                    cfg.draft_tables, llm.n_vocab(),
+                    lambda t: llama_cpp.llama_vocab_get_text(vocab, t) or b"")
             self.load_seconds = time.monotonic() - started
         return ModelLoaded(model=self.vision.model.display_name, seconds=self.load_seconds,
                            gpu_layers=self.gpu_layers,
@@ -176,6 +183,7 @@ class LocalEngine:
         first = last = 0.0
         finish: FinishReason = "length"
         counts = DecodeStats()
+        answer: list[int] = []
         detok.reset()
         vocab = llama_cpp.llama_model_get_vocab(llm.model)
         try:
@@ -187,7 +195,8 @@ class LocalEngine:
                 params=SamplingParams(temperature=request.temperature),
                 rng=np.random.default_rng(request.seed), speculate=request.speculate,
                 is_end=lambda t: llama_cpp.llama_vocab_is_eog(vocab, t),
-                context=self._prompt_text_tokens(llm), stats=counts)
+                context=self._prompt_text_tokens(llm), stats=counts,
+                table=self.drafts.index() if self.drafts and request.speculate else None)
             try:
                 for produced in tokens:
                     for token in produced:
@@ -198,6 +207,7 @@ class LocalEngine:
                             finish = "stop"
                             break
                         n += 1
+                        answer.append(token)
                         last = time.monotonic()
                         first = first or last
                         yield TokenText(text=detok.push(token), n_tokens=n)
@@ -211,6 +221,8 @@ class LocalEngine:
                 yield TokenText(text=rest, n_tokens=n)
         except (ValueError, RuntimeError) as e:
             raise GenerationFailed(self._generation_failure(e)) from e
+        if self.drafts is not None and finish != "cancelled":
+            self.drafts.remember(answer)
         decode_s = last - first
         stats = GenerationStats(
             prompt_tokens=prompt_tokens,
@@ -224,6 +236,7 @@ class LocalEngine:
             decode_steps=counts.steps,
             drafted=counts.drafted,
             accepted=counts.accepted,
+            ties=counts.ties,
         )
         yield GenerationDone(finish_reason=finish, stats=stats)
 

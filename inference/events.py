@@ -59,6 +59,7 @@ class GenerationStats:
     decode_steps: int = 0  # model passes after the prompt: one token each, or a verification
     drafted: int = 0  # draft tokens verified
     accepted: int = 0  # of which kept
+    ties: int = 0  # verified positions too close to call, decided again in a one-token pass
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,22 +10,39 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from inference.sampling import SamplingParams, pick
 
+if TYPE_CHECKING:
+    from inference.draft_table import NgramIndex
+
 SEPARATOR = -1  # between prompt segments (text around an image): no n-gram spans it
 MAX_ORDER = 4  # longest n-gram looked up; longer matches predict better, shorter ones match more
 MAX_DRAFT = 12
+# At temperature 0, a pass over several tokens and a one-token pass can order two nearly equal
+# logits differently: llama.cpp's kernels are not batch-invariant (rows of a 7-token pass were
+# up to 1e-3 off the one-token rows on this CPU, where the tiny test model had a 6e-4 tie). A
+# verified position whose best two logits are closer than this is decided again by a one-token
+# pass, as plain decoding decides it; far above the noise measured, and rare on real answers.
+TIE_MARGIN = 0.05
 
 
 class NgramDrafter:
     """Proposes the tokens that followed the latest earlier occurrence of the longest suffix
-    (up to ``MAX_ORDER`` tokens) of everything seen so far. O(MAX_ORDER) per token."""
+    (up to ``MAX_ORDER`` tokens) of everything seen so far. O(MAX_ORDER) per token.
 
-    def __init__(self, context: Sequence[int] = (), max_order: int = MAX_ORDER) -> None:
+    ``table`` (earlier answers, inference.draft_table) is asked for an n-gram only when the
+    prompt and the answer so far hold no match for it: they are the more specific source, but
+    a longer n-gram in the table predicts better than a shorter one here (measured:
+    benchmarks/bench_decode.py's offline acceptance)."""
+
+    def __init__(self, context: Sequence[int] = (), max_order: int = MAX_ORDER,
+                 table: NgramIndex | None = None) -> None:
         self.max_order = max_order
+        self.table = table
         self.tokens: list[int] = []
         self._next: dict[tuple[int, ...], int] = {}  # n-gram -> where its continuation starts
         for t in context:
@@ -42,16 +59,22 @@ class NgramDrafter:
             self._next[gram] = end
 
     def propose(self, k: int) -> tuple[list[int], int]:
-        """(up to k draft tokens, the order of the n-gram that matched; 0 when none did)."""
+        """(up to k draft tokens, the kind of draft: the order of the n-gram that matched,
+        plus ``max_order`` for one from the table; 0 when none did)."""
         toks = self.tokens
         for n in range(min(self.max_order, len(toks)), 0, -1):
-            start = self._next.get(tuple(toks[-n:]))
+            gram = tuple(toks[-n:])
+            start = self._next.get(gram)
             if start is not None:
                 draft = toks[start:start + k]
                 if SEPARATOR in draft:
                     draft = draft[:draft.index(SEPARATOR)]
                 if draft:
                     return draft, n
+            if self.table is not None:
+                draft = self.table.follow(gram, k)
+                if draft:
+                    return draft, self.max_order + n
         return [], 0
 
 
@@ -66,7 +89,9 @@ class DraftLength:
 
     def __init__(self, max_k: int = MAX_DRAFT, max_order: int = MAX_ORDER) -> None:
         self.max_k = max_k
-        self.accept = [0.5] * (max_order + 1)  # per-token acceptance by n-gram order
+        # per-token acceptance by kind of draft: n-gram order, for the prompt and answer so
+        # far, then for the table of earlier answers
+        self.accept = [0.5] * (2 * max_order + 1)
         self.single_s = 0.0  # one-token decode
         self.extra_s = 0.0  # each further token in the same decode
         self._verified = False
@@ -138,11 +163,13 @@ class ShadowDraft:
 
 
 def accept_draft(rows: np.ndarray, draft: Sequence[int], params: SamplingParams,
-                 uniforms: Sequence[float]) -> list[int]:
-    """The tokens a verification keeps: the longest agreeing prefix of ``draft`` plus the
-    model's own next token. ``rows[j]`` are the logits after the j-th verified token (row 0
-    follows the last accepted token, so there are ``len(draft) + 1`` rows); ``uniforms[j]`` is
-    the random number of that answer position.
+                 uniforms: Sequence[float]) -> tuple[list[int], bool]:
+    """(the tokens a verification keeps, tie). The tokens are the longest agreeing prefix of
+    ``draft`` plus the model's own next token. ``rows[j]`` are the logits after the j-th
+    verified token (row 0 follows the last accepted token, so there are ``len(draft) + 1``
+    rows); ``uniforms[j]`` is the random number of that answer position. ``tie``: at
+    temperature 0 the row after the kept drafts was too close to call in a pass over several
+    tokens (``TIE_MARGIN``), so the model's token is left out, for a one-token pass to choose.
 
     Each position's token is chosen as plain decoding would choose it, and a draft token is kept
     when it is that token. At temperature 0 this is "the most likely token". With sampling it
@@ -151,10 +178,13 @@ def accept_draft(rows: np.ndarray, draft: Sequence[int], params: SamplingParams,
     distribution is that of plain sampling. Because the random number belongs to the position,
     a seed gives the same answer however many tokens each pass verified."""
     kept: list[int] = []
+    check_ties = params.greedy and len(draft) > 0
     for j, row in enumerate(rows[: len(draft) + 1]):
         token = pick(row, params, uniforms[j])
+        if check_ties and np.count_nonzero(row > row[token] - TIE_MARGIN) > 1:
+            return kept, True
         if j == len(draft) or token != draft[j]:
-            return [*kept, token]
+            return [*kept, token], False
         kept.append(token)
     raise AssertionError("unreachable: the last row always ends the loop")
 
@@ -178,13 +208,15 @@ class Acceptance:
 
 
 def measure_acceptance(prompt: Sequence[int], answer: Sequence[int], k: int,
-                       verify_cost: float | None = None) -> Acceptance:
+                       verify_cost: float | None = None,
+                       table: NgramIndex | None = None) -> Acceptance:
     """How decoding ``answer`` would have gone with n-gram drafts of up to ``k`` tokens, had the
     model written exactly that answer at temperature 0 (where acceptance depends only on the
-    output, so this is exact). Drafts come from the prompt and the answer so far. With
+    output, so this is exact). Drafts come from the prompt and the answer so far, then
+    ``table`` (earlier answers). With
     ``verify_cost`` the draft length is chosen as the engine chooses it (``DraftLength``), for
     passes that cost ``1 + verify_cost * drafted``; without, every draft is verified."""
-    drafter = NgramDrafter(prompt)
+    drafter = NgramDrafter(prompt, table=table)
     length = DraftLength(max_k=k)
     if verify_cost is not None:
         length.assume_costs(single_s=1.0, extra_s=verify_cost)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from inference import speculative
 from inference.sampling import SamplingParams
 from inference.speculative import (
     SEPARATOR,
@@ -65,9 +66,29 @@ def rows_preferring(tokens: list[int], vocab: int = 10) -> np.ndarray:
 def test_greedy_keeps_the_agreeing_prefix_and_the_models_own_token() -> None:
     greedy = SamplingParams(temperature=0.0)
     u = [0.5] * 4
-    assert accept_draft(rows_preferring([4, 5, 6, 7]), [4, 5, 9], greedy, u) == [4, 5, 6]
-    assert accept_draft(rows_preferring([4, 5, 6, 7]), [4, 5, 6], greedy, u) == [4, 5, 6, 7]
-    assert accept_draft(rows_preferring([1]), [], greedy, u) == [1]
+    assert accept_draft(rows_preferring([4, 5, 6, 7]), [4, 5, 9], greedy, u) == ([4, 5, 6],
+                                                                                  False)
+    assert accept_draft(rows_preferring([4, 5, 6, 7]), [4, 5, 6], greedy, u) == ([4, 5, 6, 7],
+                                                                                  False)
+    assert accept_draft(rows_preferring([1]), [], greedy, u) == ([1], False)
+
+
+def test_a_near_tie_in_a_verification_is_left_to_a_one_token_pass() -> None:
+    """Two logits closer than the batched pass's noise: the drafts before them are kept, the
+    position itself is not decided from the batch."""
+    greedy = SamplingParams(temperature=0.0)
+    u = [0.5] * 4
+    rows = rows_preferring([4, 5, 6, 7])
+    rows[2, 8] = rows[2, 6] - speculative.TIE_MARGIN / 2
+    assert accept_draft(rows, [4, 5, 6], greedy, u) == ([4, 5], True)
+    rows[2, 8] = rows[2, 6] - 2 * speculative.TIE_MARGIN  # clear enough
+    assert accept_draft(rows, [4, 5, 6], greedy, u) == ([4, 5, 6, 7], False)
+    tie = rows_preferring([1])
+    tie[0, 2] = tie[0, 1]
+    assert accept_draft(tie, [], greedy, u) == ([1], False)  # a one-token pass decides as plain
+    sampled = SamplingParams(temperature=0.8)
+    rows[2, 8] = rows[2, 6]
+    assert not accept_draft(rows, [4, 5, 6], sampled, u)[1]  # sampling: the rule is exact
 
 
 def test_sampled_acceptance_keeps_a_draft_as_often_as_the_model_would_write_it() -> None:
@@ -76,7 +97,7 @@ def test_sampled_acceptance_keeps_a_draft_as_often_as_the_model_would_write_it()
     params = SamplingParams(temperature=1.0, top_k=0, top_p=1.0, min_p=0.0)
     rows = np.log(np.array([[0.6, 0.3, 0.1], [0.2, 0.2, 0.6]], np.float32))
     us = np.linspace(0.0, 1.0, 1000, endpoint=False)
-    results = [accept_draft(rows, [1], params, [u, 0.5]) for u in us]
+    results = [accept_draft(rows, [1], params, [u, 0.5])[0] for u in us]
     kept = [r for r in results if r[0] == 1]
     assert abs(len(kept) / len(us) - 0.3) < 0.01
     assert all(len(r) == 2 and r[1] == 2 for r in kept)  # the row after the kept draft

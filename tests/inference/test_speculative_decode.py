@@ -1,6 +1,8 @@
 """Speculative decoding through the real llama.cpp path: the same answer as plain decoding, on
 the tiny model and on one with a real-sized (262,144-token) vocabulary, with the KV cache kept
-right through a sliding window far shorter than the answer, and cancel during a verification."""
+right through a sliding window far shorter than the answer, and cancel during a verification.
+Every engine here keeps a table of its earlier answers (inference.draft_table), so the later
+answer of each comparison drafts from it too."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import llama_cpp
 import pytest
 from llama_cpp.llama_chat_format import MTMDChatHandler
 
-from inference import speculative
+from inference import draft_table, speculative
 from inference.cancel import CancelToken
 from inference.config import EngineConfig, GenerationRequest
 from inference.engine import LocalEngine
@@ -34,14 +36,15 @@ def real_vocab_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pa
     return write_pair(tmp_path_factory.mktemp("real-vocab"), REAL_VOCAB)
 
 
-def make_engine(pair: tuple[Path, Path]) -> LocalEngine:
+def make_engine(pair: tuple[Path, Path], tables: Path | None) -> LocalEngine:
     # 80 image tokens keep the micro-batch at 512, so the window cache holds 768 cells
-    return LocalEngine(EngineConfig(model=pair[0], mmproj=pair[1], n_ctx=4096, image_tokens=80))
+    return LocalEngine(EngineConfig(model=pair[0], mmproj=pair[1], n_ctx=4096, image_tokens=80,
+                                    draft_tables=tables))
 
 
 @pytest.fixture
-def engine(tiny_model: tuple[Path, Path]) -> Iterator[LocalEngine]:
-    e = make_engine(tiny_model)
+def engine(tiny_model: tuple[Path, Path], tmp_path: Path) -> Iterator[LocalEngine]:
+    e = make_engine(tiny_model, tmp_path / "drafts")
     yield e
     e.close()
 
@@ -104,7 +107,8 @@ def test_greedy_answer_is_token_for_token_that_of_plain_decoding(engine: LocalEn
     assert fast == plain
     assert len(plain) == 200 and stats.completion_tokens == 200
     assert stats.drafted > stats.accepted > 0  # drafts were verified, some kept, some not
-    assert stats.decode_steps == 199 - stats.accepted  # each kept draft saved a pass
+    # each kept draft saved a pass; a near tie cost one
+    assert stats.decode_steps == 199 - stats.accepted + stats.ties
     assert plain_stats.drafted == 0 and plain_stats.decode_steps == 199
 
 
@@ -112,7 +116,7 @@ def test_adaptive_draft_length_gives_the_same_answer(engine: LocalEngine) -> Non
     plain, _ = answer(engine, request(speculate=False, max_tokens=300))
     fast, stats = answer(engine, request(speculate=True, max_tokens=300))
     assert fast == plain
-    assert stats.speculative and stats.decode_steps + stats.accepted == 299
+    assert stats.speculative and stats.decode_steps + stats.accepted - stats.ties == 299
 
 
 @pytest.mark.usefixtures("every_draft_verified")
@@ -129,11 +133,11 @@ def test_sampled_answer_for_a_seed_does_not_depend_on_verification(
 
 @pytest.mark.usefixtures("every_draft_verified")
 def test_kv_cache_stays_right_through_a_short_sliding_window(
-        window_model: tuple[Path, Path]) -> None:
+        window_model: tuple[Path, Path], tmp_path: Path) -> None:
     """1,000 tokens through a 32-token window whose cache (768 cells) wraps: verified drafts
     are dropped again and again while old cells are reused, and the answer still matches a
     plain run token for token."""
-    engine = make_engine(window_model)
+    engine = make_engine(window_model, tmp_path)
     try:
         plain, _ = answer(engine, request(speculate=False, max_tokens=1000))
         fast, stats = answer(engine, request(speculate=True, max_tokens=1000))
@@ -147,8 +151,8 @@ def test_kv_cache_stays_right_through_a_short_sliding_window(
 
 
 @pytest.mark.usefixtures("every_draft_verified")
-def test_real_size_vocabulary(real_vocab_model: tuple[Path, Path]) -> None:
-    engine = make_engine(real_vocab_model)
+def test_real_size_vocabulary(real_vocab_model: tuple[Path, Path], tmp_path: Path) -> None:
+    engine = make_engine(real_vocab_model, tmp_path)
     try:
         plain, _ = answer(engine, request(speculate=False, max_tokens=120))
         fast, stats = answer(engine, request(speculate=True, max_tokens=120))
@@ -196,5 +200,43 @@ def test_cancel_during_a_verification(engine: LocalEngine,
 
 
 def make_engine_from(engine: LocalEngine) -> LocalEngine:
+    """A fresh engine of the same model, with no table of earlier answers."""
     assert engine.config.mmproj is not None
-    return make_engine((engine.config.model, engine.config.mmproj))
+    return make_engine((engine.config.model, engine.config.mmproj), None)
+
+
+@pytest.mark.usefixtures("every_draft_verified")
+def test_drafts_from_earlier_answers_keep_the_answer_exact(
+        tiny_model: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table holds a sampled answer of the same prompt (close, not equal, to the greedy
+    one): its drafts are verified, partly kept and partly rolled back, and the greedy answer
+    is token for token that of an engine with no table. A new engine loads the table."""
+    reference = make_engine(tiny_model, None)
+    try:
+        plain, _ = answer(reference, request(speculate=False))
+    finally:
+        reference.close()
+    from_table = []
+    real_follow = draft_table.NgramIndex.follow
+
+    def follow(self: draft_table.NgramIndex, gram: list[int], k: int) -> list[int]:
+        draft = real_follow(self, gram, k)
+        from_table.append(len(draft))
+        return draft
+
+    monkeypatch.setattr(draft_table.NgramIndex, "follow", follow)
+    engine = make_engine(tiny_model, tmp_path)
+    try:
+        answer(engine, request(speculate=False, temperature=0.9, seed=5))  # into the table
+        assert engine.drafts is not None and len(engine.drafts.answers) == 1
+        fast, stats = answer(engine, request(speculate=True))
+    finally:
+        engine.close()
+    assert fast == plain and stats.accepted > 0
+    assert sum(1 for n in from_table if n) > 5  # the table did draft
+    later = make_engine(tiny_model, tmp_path)
+    try:
+        later.load()
+        assert later.drafts is not None and len(later.drafts.answers) == 2  # both, from disk
+    finally:
+        later.close()
