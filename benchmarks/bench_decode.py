@@ -2,9 +2,10 @@
 raw llama-cpp-python decoding of the same model, settings and prompt, in one run; speculative
 decoding on and off; time to first token; what one verification costs on this device; and the
 offline acceptance of n-gram drafts on real HTML answers (benchmarks/pages/answers) tokenized
-with a Gemma 4 vocabulary, with the speed-up it implies at the measured verify cost.
+with a Gemma 4 vocabulary, with the speed-up it implies at the measured verify cost and at the
+one measured on an H100.
 
-    python -m benchmarks.bench_decode [--tokens 128] [--rounds 3]
+    python -m benchmarks.bench_decode [--tokens 128] [--rounds 3] [--offline-only]
         [--model GGUF --mmproj GGUF] [--gpu-layers N|auto] [--vocab GGUF] [--json]
 
 Without --model it runs two synthetic models: a few hundred MB of small-vocabulary Gemma 4,
@@ -37,6 +38,7 @@ from benchmarks._vocab import gemma4_vocab
 from inference import llama_log
 from inference.config import EngineConfig
 from inference.decode import Decoder
+from inference.draft_table import AnswerTable
 from inference.engine import resolve_gpu_layers
 from inference.events import GenerationStats
 from inference.messages import chat_messages
@@ -47,6 +49,9 @@ from prompts import load_prompt
 
 ANSWERS = ROOT / "benchmarks" / "pages" / "answers"
 VERIFY_TOKENS = 9  # a verification of 8 drafts and the token before them
+# what a drafted token cost on an H100 with the real-shaped 12B Q4 pair (gpu_check.sh's
+# verify_cost: 6.7, 9.8 and 14.1 ms for 1, 4 and 8 tokens)
+H100_VERIFY_COST = 0.15
 
 
 def _raw_llm(config: EngineConfig) -> llama_cpp.Llama:
@@ -156,7 +161,9 @@ def decode_case(name: str, config: EngineConfig, args: argparse.Namespace) -> fl
 def offline_acceptance(vocab: Path, costs: dict[str, float]) -> None:
     """n-gram drafting on real HTML answers, exact for temperature 0 (acceptance depends only
     on the output): drafts from the clone prompt, or the prompt plus the page's visible text
-    as OCR text hints would give it, and the answer so far."""
+    as OCR text hints would give it, and the answer so far; then also from the table of
+    earlier answers, built for each page from the other pages' answers only (leave-one-out:
+    no page drafts from itself)."""
     llm = llama_cpp.Llama(model_path=str(vocab), vocab_only=True, verbose=False)
 
     def tokens(text: str) -> list[int]:
@@ -165,18 +172,27 @@ def offline_acceptance(vocab: Path, costs: dict[str, float]) -> None:
     prompt = [*tokens(load_prompt("system")), SEPARATOR,
               *tokens(load_prompt("clone", width=1280, height=800))]
     pages = sorted(ANSWERS.glob("*.html"))
-    for source in ("prompt", "prompt+text hints"):
+    htmls = {page: page.read_text(encoding="utf-8") for page in pages}
+    answers = {page: tokens(f"```html\n{html}\n```") for page, html in htmls.items()}
+    hinted = {page: [*prompt, SEPARATOR, *tokens(f"Text in the screenshot:\n{_text(html)}")]
+              for page, html in htmls.items()}
+    tables = {}
+    for page in pages:
+        table = AnswerTable("leave-one-out", llm.n_vocab())
+        for other in pages:
+            if other != page:
+                table.add(answers[other])
+        tables[page] = table.index()
+    sources = {"prompt": lambda page: (prompt, None),
+               "prompt+text hints": lambda page: (hinted[page], None),
+               "prompt+text hints+table": lambda page: (hinted[page], tables[page])}
+    for source, drafts in sources.items():
         for device, cost in costs.items():
             total = Acceptance(tokens=0, steps=0, drafted=0, accepted=0)
             for page in pages:
-                html = page.read_text(encoding="utf-8")
-                context = prompt
-                if source != "prompt":
-                    body = BeautifulSoup(html, "html.parser").body
-                    text = "\n".join(body.stripped_strings) if body else ""
-                    context = [*prompt, SEPARATOR, *tokens(f"Text in the screenshot:\n{text}")]
-                a = measure_acceptance(context, tokens(f"```html\n{html}\n```"), k=MAX_DRAFT,
-                                       verify_cost=cost)
+                context, table = drafts(page)
+                a = measure_acceptance(context, answers[page], k=MAX_DRAFT, verify_cost=cost,
+                                       table=table)
                 total = Acceptance(tokens=total.tokens + a.tokens, steps=total.steps + a.steps,
                                    drafted=total.drafted + a.drafted,
                                    accepted=total.accepted + a.accepted)
@@ -186,8 +202,16 @@ def offline_acceptance(vocab: Path, costs: dict[str, float]) -> None:
                  kept_share=round(total.accepted / max(1, total.drafted), 3),
                  pages=len(pages), answer_tokens=total.tokens, vocab=vocab.name,
                  draft_length="adaptive, as the engine chooses it, up to "
-                              f"{MAX_DRAFT}; temperature 0")
+                              f"{MAX_DRAFT}; temperature 0",
+                 **({"table": "the other pages' answers (leave-one-out)"} if "table" in source
+                    else {}))
     llm.close()
+
+
+def _text(html: str) -> str:
+    """The page's visible text, as OCR text hints would give it."""
+    body = BeautifulSoup(html, "html.parser").body
+    return "\n".join(body.stripped_strings) if body else ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -200,6 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--gpu-layers", type=_gpu_layers, default=0, metavar="N|auto",
                         help="layers on the GPU for both paths; auto plans the offload as "
                              "`shotclone clone` does (default: 0)")
+    parser.add_argument("--offline-only", action="store_true",
+                        help="only the offline acceptance (no model is loaded; the H100's "
+                             "verify cost only)")
     parser.add_argument("--vocab", type=Path, help="GGUF whose vocabulary tokenizes the HTML "
                         "answers (default: Gemma 4's, from llama-cpp-python's source package)")
     parser.add_argument("--json", action="store_true",
@@ -214,12 +241,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.json:
             print(text, file=sys.stderr, flush=True)
 
-    if args.model:
+    if args.offline_only:
+        cases = []
+    elif args.model:
         cases = [(args.model.name, args.model, args.mmproj)]
     else:
         cases = [("synthetic", *synthetic_pair(DECODE_SHAPE)),
                  ("synthetic, 262,144-token vocabulary", *synthetic_pair(REAL_VOCAB_SHAPE))]
-    costs = {"GPU-like (assumed)": 0.05}
+    costs = {"H100 (measured by gpu_check.sh)": H100_VERIFY_COST}
     for name, model, mmproj in cases:
         note(f"decoding with {name} ...")
         config, plan = auto_plan(EngineConfig(model=model, mmproj=mmproj, n_ctx=8192,
