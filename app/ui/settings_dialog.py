@@ -70,6 +70,11 @@ def _spin(name: str, value: int, step: int = 1, unset: str = "") -> QSpinBox:
     return box
 
 
+def _check(name: str, label: str, settings: Settings) -> QCheckBox:
+    """A check box for a true/false setting, with its value and the setting's own help."""
+    return QCheckBox(label, checked=getattr(settings, name), toolTip=SPECS[name].help)
+
+
 class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,7 +90,7 @@ class SettingsDialog(QDialog):
         self.gpu_layers = _spin("gpu_layers", -1 if s.gpu_layers == "auto" else s.gpu_layers,
                                 unset="auto")
         self.n_ctx = _spin("n_ctx", s.n_ctx, step=1024)
-        self.flash_attn = QCheckBox("Flash attention", checked=s.flash_attn)
+        self.flash_attn = _check("flash_attn", "Flash attention", s)
         self.cache_type = QComboBox()
         self.cache_type.addItems(list(CACHE_TYPES))
         self.cache_type.setCurrentText(s.cache_type)
@@ -113,9 +118,12 @@ class SettingsDialog(QDialog):
                                           value=s.temperature, toolTip=spec.help)
         self.max_tokens = _spin("max_tokens", s.max_tokens, step=512)
         self.seed = _spin("seed", -1 if s.seed is None else s.seed, unset="random")
+        self.speculate = _check("speculate", "Speculative decoding (faster; the same page at "
+                                "temperature 0)", s)
         sform.addRow("Temperature", self.temperature)
         sform.addRow("Max tokens", self.max_tokens)
         sform.addRow("Seed", self.seed)
+        sform.addRow("", self.speculate)
 
         capture = QGroupBox("Screen capture")
         cform = QFormLayout(capture)
@@ -125,10 +133,9 @@ class SettingsDialog(QDialog):
         self.hotkey_state = QLabel(f"In effect: {describe(s.hotkey)}", wordWrap=True)
         self.hotkey.textChanged.connect(
             lambda text: self.hotkey_state.setText(f"Will be: {describe(text)}"))
-        self.clone_after_capture = QCheckBox("Clone a capture at once",
-                                             checked=s.clone_after_capture)
-        self.keep_in_tray = QCheckBox("Keep running in the tray when the window closes",
-                                      checked=s.keep_in_tray)
+        self.clone_after_capture = _check("clone_after_capture", "Clone a capture at once", s)
+        self.keep_in_tray = _check("keep_in_tray",
+                                   "Keep running in the tray when the window closes", s)
         cform.addRow("Global hotkey", self.hotkey)
         cform.addRow("", self.hotkey_state)
         cform.addRow("", self.clone_after_capture)
@@ -170,7 +177,7 @@ class SettingsDialog(QDialog):
             endpoint_model=self.endpoint_model.text().strip(),
             temperature=round(self.temperature.value(), 2), max_tokens=self.max_tokens.value(),
             seed=None if self.seed.value() < 0 else self.seed.value(),
-            hotkey=self.hotkey.text().strip(),
+            speculate=self.speculate.isChecked(), hotkey=self.hotkey.text().strip(),
             clone_after_capture=self.clone_after_capture.isChecked(),
             keep_in_tray=self.keep_in_tray.isChecked())
 

@@ -1,19 +1,23 @@
 """The Settings dialog: messages in the app's words, fields that keep their size when a
-message shows, the projector filled in beside a chosen model, and a model server asked before
-it is kept."""
+message shows, the projector filled in beside a chosen model, a model server asked before it
+is kept, and speculative decoding switched off for the next run."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QAbstractSpinBox, QFileDialog, QLineEdit, QPushButton
 
-from app.settings import Settings, load_settings
+from app.settings import SPECS, Settings, load_settings
+from app.ui.main_window import MainWindow
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.wording import in_app_words
 from tests.inference.servers import CannedServer, free_port
+from tests.ui.helpers import open_and_wait
 
 
 def dialog_for(qtbot: object, settings: Settings | None = None) -> SettingsDialog:
@@ -92,3 +96,29 @@ def test_a_model_server_is_asked_before_it_is_kept(qtbot: object) -> None:
     finally:
         server.close()
     assert load_settings().endpoint == server.url
+
+
+def test_speculative_decoding_off_in_the_dialog_reaches_the_next_run(
+        make_main_window: Callable[[], MainWindow], qtbot: object, tiny_settings: Settings,
+        ui_png: Path) -> None:
+    """Settings… from the menu, the box unticked, OK: the file says so, and the next clone's
+    request to the model asks for plain decoding (the engine's own statistics say so)."""
+    w = make_main_window()
+    assert w.settings.speculate
+
+    def untick_and_ok() -> None:
+        dialog = w.findChild(SettingsDialog)
+        assert dialog.speculate.isChecked()  # on by default
+        assert dialog.speculate.toolTip() == SPECS["speculate"].help  # the setting's own help
+        dialog.speculate.click()
+        dialog.accept()
+
+    QTimer.singleShot(0, untick_and_ok)
+    w.settings_action.trigger()  # the dialog is modal: this returns when OK has saved
+    assert not w.settings.speculate and not load_settings().speculate
+    open_and_wait(qtbot, w, ui_png)
+    w.generate()
+    qtbot.waitUntil(lambda: w.review is not None and not w.running,  # type: ignore[attr-defined]
+                    timeout=60_000)
+    meta = w.history.entries()[0].meta
+    assert meta["stats"]["speculative"] is False and meta["stats"]["drafted"] == 0
