@@ -196,7 +196,8 @@ class LocalEngine:
                 rng=np.random.default_rng(request.seed), speculate=request.speculate,
                 is_end=lambda t: llama_cpp.llama_vocab_is_eog(vocab, t),
                 context=self._prompt_text_tokens(llm), stats=counts,
-                table=self.drafts.index() if self.drafts and request.speculate else None)
+                table=self.drafts.index() if self.drafts is not None and request.speculate
+                else None)
             try:
                 for produced in tokens:
                     for token in produced:
