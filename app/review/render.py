@@ -286,24 +286,31 @@ class _Driver(threading.local):
             self.playwright = None
 
 
+_SPAWN_PATCH = threading.Lock()  # renderers on several threads may start drivers at once
+
+
 def _start_playwright() -> Any:
     """Playwright with its driver (and so the browser) in a session of its own, as the model
     worker is: Ctrl+C in a terminal reaches ShotClone alone, which then finishes or stops its
-    renders and closes the browser itself, instead of the driver dying under a render."""
+    renders and closes the browser itself, instead of the driver dying under a render. The
+    driver is started through asyncio's process spawner, patched for the start only; one
+    thread at a time, so that two starts never patch over each other's patch."""
     import asyncio
 
     from playwright.sync_api import sync_playwright
 
-    spawn = asyncio.create_subprocess_exec
+    with _SPAWN_PATCH:
+        spawn = asyncio.create_subprocess_exec
 
-    async def in_own_session(*args: Any, **kwargs: Any) -> Any:
-        return await spawn(*args, start_new_session=True, **kwargs)
+        async def in_own_session(*args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("start_new_session", True)
+            return await spawn(*args, **kwargs)
 
-    asyncio.create_subprocess_exec = in_own_session  # type: ignore[assignment]
-    try:
-        return sync_playwright().start()
-    finally:
-        asyncio.create_subprocess_exec = spawn  # type: ignore[assignment]
+        asyncio.create_subprocess_exec = in_own_session  # type: ignore[assignment]
+        try:
+            return sync_playwright().start()
+        finally:
+            asyncio.create_subprocess_exec = spawn  # type: ignore[assignment]
 
 
 _driver = _Driver()

@@ -1,6 +1,8 @@
 """Real headless Chromium: sizes, HiDPI, full pages, the sandbox, recovery."""
 
+import asyncio
 import io
+import threading
 import time
 from pathlib import Path
 
@@ -230,6 +232,27 @@ def test_a_crashed_page_or_browser_is_replaced() -> None:
         r._browser.close()  # the browser gone under the renderer
         assert r.render(card(), 400, 300).width == 400
         assert r.launches == 2
+
+
+def test_renderers_started_on_several_threads_at_once() -> None:
+    """Each thread starts its own Playwright driver through a patched process spawner: the
+    starts take turns, none patches over another's patch, and the spawner is given back."""
+    spawner, errors, widths = asyncio.create_subprocess_exec, [], []
+
+    def render() -> None:
+        try:
+            with Renderer() as r:
+                widths.append(r.render(card(), 240, 160).width)
+        except Exception as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=render) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and widths == [240] * 3
+    assert asyncio.create_subprocess_exec is spawner
 
 
 def test_browser_override_and_missing_browser(monkeypatch: pytest.MonkeyPatch,
