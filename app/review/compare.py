@@ -39,6 +39,8 @@ screenshots (same, shifted, patched, blank, one page against another).
 
 from __future__ import annotations
 
+import math
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +49,9 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from pybind11_pixelmatch import Options, pixelmatch
 
+# OpenCV runs single-threaded in this process: see "Speed" above
+cv2.setNumThreads(1)
+
 MAX_YIQ_DELTA = 35215.0  # the largest possible YIQ distance between two colours
 STRIP_ROWS = 512  # the pixel work goes in strips of this many rows: memory bounded by width
 _AA_REACH = 2  # pixelmatch's anti-aliasing test looks this many pixels away
@@ -54,6 +59,11 @@ _SSIM_WINDOW = 7
 _SSIM_C1, _SSIM_C2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
 _SSIM_ROWS = 256  # SSIM goes in strips of this many (averaged-down) rows; same ones are skipped
 _LUMA = (0.29889531, 0.58662247, 0.11448223)  # pixelmatch's Y of YIQ
+# pixelmatch's Y, I and Q rows and the weights of its distance, in float32 as its C++ port has them
+_YIQ = np.array([_LUMA, (0.59597799, -0.27417610, -0.32180189),
+                 (0.21147017, -0.52261711, 0.31114694)], np.float32)
+_YIQ_WEIGHTS = np.array([0.5053, 0.299, 0.1957], np.float32)
+_CONTENT_ROWS = 32  # the content test's float32 strips: a few hundred KB, they stay in the cache
 _DIFF, _AA = (np.array(c, np.uint8).view(np.uint32)[0]
               for c in ((255, 0, 0, 255), (255, 255, 0, 255)))  # pixelmatch's output colours
 
@@ -111,9 +121,21 @@ def _rgb(img: Image.Image | np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(img[..., :3], dtype=np.uint8)
 
 
-def _rgba(a: np.ndarray) -> np.ndarray:
-    """An opaque RGBA copy, the layout pixelmatch reads."""
-    return cv2.cvtColor(a, cv2.COLOR_RGB2RGBA)
+class _Scratch:
+    """Work arrays kept from one strip and one compare to the next, by name, each grown when a
+    larger one is asked for: a fresh array of a few MB costs more in page faults (the kernel
+    zeroes every 4 KB page at first touch: ~5,300 faults, ~8 ms, a 1280x800 compare) than the
+    arithmetic done in it. What it keeps grows with the width only."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def __call__(self, name: str, shape: tuple[int, ...], dtype: Any = np.uint8) -> np.ndarray:
+        size = math.prod(shape) * np.dtype(dtype).itemsize
+        raw = self._arrays.get(name)
+        if raw is None or raw.size < size:
+            raw = self._arrays[name] = np.empty(size, np.uint8)
+        return raw[:size].view(dtype).reshape(shape)
 
 
 def _options(threshold: float, include_aa: bool) -> Options:
@@ -128,11 +150,12 @@ def _strips(top: int, bottom: int, rows: int | None = None) -> list[tuple[int, i
     return [(s, min(bottom, s + step)) for s in range(top, bottom, step)]
 
 
-def _differing_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _differing_rows(a: np.ndarray, b: np.ndarray, scratch: _Scratch) -> np.ndarray:
     """For each row: does any pixel of it differ between the two images?"""
     out = np.zeros(a.shape[0], bool)
     for top, bottom in _strips(0, a.shape[0]):
-        out[top:bottom] = (a[top:bottom] != b[top:bottom]).any(axis=(1, 2))
+        differs = scratch("differs", a[top:bottom].shape, bool)
+        out[top:bottom] = np.not_equal(a[top:bottom], b[top:bottom], out=differs).any(axis=(1, 2))
     return out
 
 
@@ -149,8 +172,8 @@ def _bands(rows: np.ndarray) -> list[tuple[int, int]]:
     return [strip for top, bottom in runs for strip in _strips(top, bottom)]
 
 
-def _pixel_diff(a: np.ndarray, b: np.ndarray, rows: np.ndarray,
-                config: CompareConfig) -> tuple[np.ndarray, np.ndarray]:
+def _pixel_diff(a: np.ndarray, b: np.ndarray, rows: np.ndarray, config: CompareConfig,
+                scratch: _Scratch) -> tuple[np.ndarray, np.ndarray]:
     """(differing, anti-aliased) masks, exactly as pixelmatch draws them, computed on the bands
     of differing rows only; each band is read with the rows around it that the anti-aliasing
     test looks at, so its answer is the one for the whole image."""
@@ -159,11 +182,14 @@ def _pixel_diff(a: np.ndarray, b: np.ndarray, rows: np.ndarray,
     opts = _options(config.threshold, config.count_antialiasing)
     for top, bottom in _bands(rows):
         lo, hi = max(0, top - _AA_REACH), min(h, bottom + _AA_REACH)
-        out = np.empty((hi - lo, w, 4), np.uint8)
-        pixelmatch(_rgba(a[lo:hi]), _rgba(b[lo:hi]), output=out, options=opts)
+        shape = (hi - lo, w, 4)  # opaque RGBA, the layout pixelmatch reads
+        theirs = cv2.cvtColor(a[lo:hi], cv2.COLOR_RGB2RGBA, dst=scratch("original rgba", shape))
+        ours = cv2.cvtColor(b[lo:hi], cv2.COLOR_RGB2RGBA, dst=scratch("render rgba", shape))
+        out = scratch("drawn", shape)
+        pixelmatch(theirs, ours, output=out, options=opts)
         drawn = out.view(np.uint32)[top - lo:bottom - lo, :, 0]
-        diff[top:bottom] = drawn == _DIFF
-        aa[top:bottom] = drawn == _AA
+        np.equal(drawn, _DIFF, out=diff[top:bottom])
+        np.equal(drawn, _AA, out=aa[top:bottom])
     return diff, aa
 
 
@@ -187,70 +213,114 @@ def _content_agreement(ref: Reference, b: np.ndarray, rows: np.ndarray,
     content = int(np.count_nonzero(content_a))
     disagree = 0
     for top, bottom in _bands(rows):
-        flat = np.empty((bottom - top, w, 4), np.uint8)
-        flat[:] = ref.background
-        theirs = _content(b[top:bottom], flat, ref.threshold)
-        ours = content_a[top:bottom]
-        content += int(np.count_nonzero(theirs & ~ours))
-        disagree += int(np.count_nonzero((theirs | ours) & diff[top:bottom]))
+        either = ref.scratch("content", (bottom - top, w), bool)
+        _content(b[top:bottom], ref.background, ref.threshold, either, ref.scratch)
+        np.logical_or(either, content_a[top:bottom], out=either)
+        content += int(np.count_nonzero(either)) - int(np.count_nonzero(content_a[top:bottom]))
+        disagree += int(np.count_nonzero(np.logical_and(either, diff[top:bottom], out=either)))
     return 1.0 - disagree / max(1, content)
 
 
-def _content(a: np.ndarray, flat: np.ndarray, threshold: float) -> np.ndarray:
-    """Pixels whose colour differs visibly (pixelmatch's distance) from the flat background."""
-    out = np.empty_like(flat)
-    pixelmatch(_rgba(a), flat, output=out, options=_options(threshold, True))
-    return out.view(np.uint32)[..., 0] == _DIFF
+def _yiq(channels: np.ndarray, row: int, out: np.ndarray, term: np.ndarray) -> np.ndarray:
+    """out = Y, I or Q (``row``) of float32 (r, g, b) channels, as pixelmatch's C++ port works it
+    out: ((r·c0) + g·c1) + b·c2 in float32 (adding c·x for a negative c is subtracting |c|·x)."""
+    np.multiply(channels[0], _YIQ[row, 0], out=out)
+    out += np.multiply(channels[1], _YIQ[row, 1], out=term)
+    out += np.multiply(channels[2], _YIQ[row, 2], out=term)
+    return out
 
 
-def _shrunk_luma(a: np.ndarray, f: int, like: np.ndarray | None = None,
+def _content(a: np.ndarray, background: np.ndarray, threshold: float, out: np.ndarray,
+             scratch: _Scratch) -> None:
+    """out = the pixels whose colour differs visibly from ``background``: pixelmatch's own test
+    (YIQ distance over 35215·threshold²) in the float32 operations of its C++ port, in the same
+    order, so the same mask (checked against pixelmatch on every 24-bit colour) at 1/3 of the
+    cost of a pixelmatch call, and in numpy, which lets go of the GIL."""
+    h, w = a.shape[:2]
+    one = background.astype(np.float32).reshape(3, 1)
+    base = [_yiq(one, k, np.empty(1, np.float32), np.empty(1, np.float32))[0] for k in range(3)]
+    limit = np.float32(MAX_YIQ_DELTA) * np.float32(threshold) * np.float32(threshold)
+    for top, bottom in _strips(0, h, _CONTENT_ROWS):
+        n = (bottom - top) * w
+        channels = scratch("channels", (3, bottom - top, w), np.float32)
+        for c in range(3):
+            channels[c] = a[top:bottom, :, c]
+        channels = channels.reshape(3, n)
+        delta = scratch("delta", (n,), np.float32)
+        value, term = scratch("yiq", (n,), np.float32), scratch("yiq term", (n,), np.float32)
+        for k in range(3):  # the weighted squares, w·d·d, of the Y, I and Q differences
+            _yiq(channels, k, value, term)
+            value -= base[k]
+            if k:
+                delta += np.multiply(np.multiply(value, _YIQ_WEIGHTS[k], out=term), value, out=term)
+            else:
+                np.multiply(np.multiply(value, _YIQ_WEIGHTS[k], out=delta), value, out=delta)
+        np.greater(delta.reshape(bottom - top, w), limit, out=out[top:bottom])
+
+
+def _shrunk_luma(a: np.ndarray, f: int, out: np.ndarray, scratch: _Scratch,
                  rows: np.ndarray | None = None) -> np.ndarray:
-    """The luma averaged over f x f blocks (float64), a strip at a time, from the blocks' exact
-    integer channel sums. Given ``like`` (the other image's) and ``rows`` (which differ), only
-    the strips holding a differing row are worked out; the rest are ``like``'s."""
+    """out = the luma averaged over f x f blocks (float64), a strip at a time, from the blocks'
+    exact integer channel sums. Given ``rows`` (which differ from the other image, whose luma
+    ``out`` holds), only the strips holding a differing row are worked out."""
     step = max(f, STRIP_ROWS // f * f)
     h, w = a.shape[0] // f * f, a.shape[1] // f * f
-    out = np.empty((h // f, w // f)) if like is None else like.copy()
     weights = np.array(_LUMA) / (f * f)
     for top, bottom in _strips(0, h, step):
         if rows is not None and not rows[top:bottom].any():
             continue
         strip = a[top:bottom, :w]
-        sums = np.zeros((strip.shape[0] // f, w // f, 3), np.uint16 if f <= 16 else np.uint32)
-        for dy in range(f):
-            for dx in range(f):
-                sums += strip[dy::f, dx::f]
-        out[top // f:bottom // f] = sums @ weights
+        depth, dtype = (cv2.CV_16U, np.uint16) if f <= 16 else (cv2.CV_32S, np.int32)
+        # each pixel's f x f block sum (the block below and right of it), then every f-th one
+        sums = cv2.boxFilter(strip, depth, (f, f), dst=scratch("block sums", strip.shape, dtype),
+                             anchor=(0, 0), normalize=False,
+                             borderType=cv2.BORDER_REPLICATE)[::f, ::f]
+        luma, term = out[top // f:bottom // f], scratch("luma term", sums.shape[:2], np.float64)
+        np.multiply(sums[..., 0], weights[0], out=luma)
+        luma += np.multiply(sums[..., 1], weights[1], out=term)
+        luma += np.multiply(sums[..., 2], weights[2], out=term)
     return out
 
 
-def _box_valid(a: np.ndarray, win: int) -> np.ndarray:
-    """The mean of every win x win window that lies wholly inside ``a``."""
-    r = win // 2
-    return cv2.boxFilter(a, -1, (win, win), borderType=cv2.BORDER_REFLECT)[
-        r:a.shape[0] - r, r:a.shape[1] - r]
-
-
-def _ssim_strip(x: np.ndarray, y: np.ndarray | None,
-                win: int) -> tuple[np.ndarray, np.ndarray]:
-    """SSIM map of a strip, and each window's weight: how much structure the two hold.
-    ``y`` None: the strip is the same in both, so SSIM is 1 and only the weights need work (the
-    full formula gives exactly these numbers there: 2·vxy and vx + vy are the same sums)."""
-    n = win * win
+def _ssim_strip(x: np.ndarray, y: np.ndarray | None, win: int,
+                scratch: _Scratch) -> tuple[np.ndarray, np.ndarray]:
+    """SSIM map of a strip (of its windows wholly inside it), and each window's weight: how
+    much structure the two hold. ``y`` None: the strip is the same in both, so SSIM is 1 and only
+    the weights need work (the full formula gives exactly these numbers there: 2·vxy and
+    vx + vy are the same sums). Works in the scratch arrays, in place where it can."""
+    n, r = win * win, win // 2
     cov = n / (n - 1) if n > 1 else 1.0
-    ux = _box_valid(x, win)
-    vx = cov * (_box_valid(x * x, win) - ux * ux)
+    valid = (x.shape[0] - 2 * r, x.shape[1] - 2 * r)
+    square = scratch("ssim square", x.shape, np.float64)
+
+    def mean(name: str, a: np.ndarray) -> np.ndarray:  # of every window wholly inside the strip
+        full = cv2.boxFilter(a, -1, (win, win), dst=scratch(name, a.shape, np.float64),
+                             borderType=cv2.BORDER_REFLECT)
+        return full[r:a.shape[0] - r, r:a.shape[1] - r]
+
+    def work(name: str) -> np.ndarray:
+        return scratch(name, valid, np.float64)
+
+    ux = mean("ssim ux", x)
+    vx = mean("ssim vx", np.multiply(x, x, out=square))
+    vx -= np.multiply(ux, ux, out=work("ssim uxx"))
+    vx *= cov
     if y is None:
-        return np.ones_like(vx), vx + vx + _SSIM_C2
-    uy = _box_valid(y, win)
-    # the formula below, in place (the same operations in the same order, fewer temporaries):
-    # (2·ux·uy + C1)(2·vxy + C2) / ((ux² + uy² + C1)(vx + vy + C2))
-    uxy, uyy = ux * uy, uy * uy
-    vy = _box_valid(y * y, win) - uyy
+        weight = np.add(vx, vx, out=work("ssim weight"))
+        weight += _SSIM_C2
+        same = work("ssim map")
+        same.fill(1.0)
+        return same, weight
+    uy = mean("ssim uy", y)
+    # (2·ux·uy + C1)(2·vxy + C2) / ((ux² + uy² + C1)(vx + vy + C2)), in place
+    uxy, uyy = np.multiply(ux, uy, out=work("ssim uxy")), np.multiply(uy, uy, out=work("ssim uyy"))
+    vy = mean("ssim vy", np.multiply(y, y, out=square))
+    vy -= uyy
     vy *= cov
-    vxy = _box_valid(x * y, win) - uxy
+    vxy = mean("ssim vxy", np.multiply(x, y, out=square))
+    vxy -= uxy
     vxy *= cov
-    weight = vx + vy
+    weight = np.add(vx, vy, out=work("ssim weight"))
     weight += _SSIM_C2
     uxy *= 2
     uxy += _SSIM_C1
@@ -275,57 +345,72 @@ def ssim(a: np.ndarray | Reference, b: np.ndarray,
     4x faster). The weighted mean counts each window by how much structure it holds, so two
     blank areas agreeing count for little. 1xN images get a smaller window."""
     ref = a if isinstance(a, Reference) else Reference(a)
-    f = max(1, min(b.shape[:2]) // 400)
-    if rows is None:
-        rows = _differing_rows(ref.rgb[:b.shape[0], :b.shape[1]], b)
-    x = ref.luma(f, b.shape[:2])
-    y = _shrunk_luma(b, f, like=x, rows=rows) if rows.any() else x
-    h, w = x.shape
-    win = min(_SSIM_WINDOW, h, w)
-    win -= 1 - win % 2  # odd
-    maps, weights = [], []
-    for top in range(0, h - win + 1, _SSIM_ROWS):
-        bottom = min(h, top + _SSIM_ROWS + win - 1)
-        same = not rows[top * f:bottom * f].any()
-        m, wt = _ssim_strip(x[top:bottom], None if same else y[top:bottom], win)
-        maps.append(m)
-        weights.append(wt)
-    valid, weight = np.concatenate(maps), np.concatenate(weights)
-    weighted = float((valid * weight).sum() / weight.sum())
-    return float(valid.mean()), weighted, np.pad(valid.astype(np.float32), win // 2,
-                                                  mode="edge"), f
+    with ref.lock:
+        f = max(1, min(b.shape[:2]) // 400)
+        if rows is None:
+            rows = _differing_rows(ref.rgb[:b.shape[0], :b.shape[1]], b, ref.scratch)
+        x = ref.luma(f, b.shape[:2])
+        y = x
+        if rows.any():
+            y = ref.scratch("render luma", x.shape, np.float64)
+            np.copyto(y, x)
+            _shrunk_luma(b, f, y, ref.scratch, rows)
+        h, w = x.shape
+        win = min(_SSIM_WINDOW, h, w)
+        win -= 1 - win % 2  # odd
+        r = win // 2
+        out = np.empty((h, w), np.float32)  # the map; its border copies the windows next to it
+        total = weighted = weight_sum = 0.0
+        for top in range(0, h - win + 1, _SSIM_ROWS):
+            bottom = min(h, top + _SSIM_ROWS + win - 1)
+            same = not rows[top * f:bottom * f].any()
+            m, wt = _ssim_strip(x[top:bottom], None if same else y[top:bottom], win, ref.scratch)
+            out[top + r:bottom - r, r:w - r] = m
+            strip_weight = float(wt.sum())
+            total += float(m.sum())
+            weighted += strip_weight if same else float(np.einsum("ij,ij->", m, wt))
+            weight_sum += strip_weight
+    out[:r] = out[r]
+    out[h - r:] = out[h - r - 1]
+    out[:, :r] = out[:, r:r + 1]
+    out[:, w - r:] = out[:, w - r - 1:w - r]
+    return total / ((h - 2 * r) * (w - 2 * r)), weighted / weight_sum, out, f
 
 
 class Reference:
     """An original, with what every comparison against it needs worked out once (its content
-    mask, its averaged-down luma) when first needed: the app's edit loop, refine rounds and a
-    benchmark compare many renders with one screenshot."""
+    mask, its averaged-down luma) when first needed, and the scratch arrays its comparisons
+    reuse: the app's edit loop, refine rounds and a benchmark compare many renders with one
+    screenshot. Comparisons against one reference take turns (``lock``)."""
 
     def __init__(self, original: Image.Image | np.ndarray, threshold: float = 0.1) -> None:
         self.rgb = _rgb(original)
         self.threshold = threshold
-        self.background = _rgba(_background(self.rgb)[None, None])[0, 0]
+        self.background = _background(self.rgb)
+        self.lock = threading.RLock()
+        self.scratch = _Scratch()
         self._content: np.ndarray | None = None
         self._luma: dict[int, np.ndarray] = {}
 
     def content(self) -> np.ndarray:
         """Pixels visibly off the background colour (1 byte each)."""
-        if self._content is None:
-            h, w = self.rgb.shape[:2]
-            self._content = np.zeros((h, w), bool)
-            for top, bottom in _strips(0, h):
-                flat = np.empty((bottom - top, w, 4), np.uint8)
-                flat[:] = self.background
-                self._content[top:bottom] = _content(self.rgb[top:bottom], flat, self.threshold)
-        return self._content
+        with self.lock:
+            if self._content is None:
+                self._content = np.empty(self.rgb.shape[:2], bool)
+                _content(self.rgb, self.background, self.threshold, self._content, self.scratch)
+            return self._content
 
     def luma(self, f: int, size: tuple[int, int]) -> np.ndarray:
         """The averaged-down luma of the top-left ``size`` (h, w) of the original; kept for
         the whole original, which is what a render of the right size covers."""
+        def shrunk(a: np.ndarray) -> np.ndarray:
+            out = np.empty((a.shape[0] // f, a.shape[1] // f))
+            return _shrunk_luma(a, f, out, self.scratch)
+
         if size != self.rgb.shape[:2]:
-            return _shrunk_luma(self.rgb[:size[0], :size[1]], f)
+            return shrunk(self.rgb[:size[0], :size[1]])
         if f not in self._luma:
-            self._luma[f] = _shrunk_luma(self.rgb, f)
+            self._luma[f] = shrunk(self.rgb)
         return self._luma[f]
 
 
@@ -341,12 +426,13 @@ def compare(original: Image.Image | np.ndarray | Reference, render: Image.Image 
     h, w = min(a.shape[0], b.shape[0]), min(a.shape[1], b.shape[1])
     union = a.shape[0] * a.shape[1] + b.shape[0] * b.shape[1] - h * w
     a_c, b_c = np.ascontiguousarray(a[:h, :w]), np.ascontiguousarray(b[:h, :w])
-    rows = _differing_rows(a_c, b_c)
-    diff, aa = _pixel_diff(a_c, b_c, rows, config)
-    mean_ssim, weighted_ssim, ssim_small, factor = ssim(ref, b_c, rows)
-    mismatched = int(np.count_nonzero(diff))
-    # with no differing pixel, every content pixel agrees: no need to find them
-    content_agreement = _content_agreement(ref, b_c, rows, diff) if mismatched else 1.0
+    with ref.lock:
+        rows = _differing_rows(a_c, b_c, ref.scratch)
+        diff, aa = _pixel_diff(a_c, b_c, rows, config, ref.scratch)
+        mean_ssim, weighted_ssim, ssim_small, factor = ssim(ref, b_c, rows)
+        mismatched = int(np.count_nonzero(diff))
+        # with no differing pixel, every content pixel agrees: no need to find them
+        content_agreement = _content_agreement(ref, b_c, rows, diff) if mismatched else 1.0
     coverage = h * w / union
     structure = (max(mean_ssim, 0.0) * max(weighted_ssim, 0.0)) ** 0.5
     similarity = coverage * (structure + (1.0 - mismatched / (h * w)) + content_agreement) / 3
