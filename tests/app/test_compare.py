@@ -190,3 +190,46 @@ def test_a_reference_reused_for_many_renders_scores_as_a_fresh_compare(
         assert np.array_equal(reused.diff_mask, fresh.diff_mask)
     with pytest.raises(ValueError, match="threshold"):
         compare(reference, original, CompareConfig(threshold=0.2))
+
+
+@pytest.mark.parametrize(("background", "threshold"), [
+    ((248, 249, 252), 0.1), ((208, 166, 233), 0.1), ((255, 255, 255), 0.05)])
+def test_content_mask_is_pixelmatchs_on_every_colour(background: tuple[int, int, int],
+                                                      threshold: float) -> None:
+    """The content test done in numpy marks exactly the pixels pixelmatch marks as differing
+    from a flat background, for all 2^24 colours (in strips of 256 rows of 4096). On the
+    lilac background the float64 answer differs from pixelmatch's float32 one in one colour."""
+    from pybind11_pixelmatch import Options, pixelmatch
+
+    import app.review.compare as compare_module
+
+    options = Options()
+    options.threshold, options.includeAA = threshold, True
+    scratch = compare_module._Scratch()
+    for top in range(0, 4096, 256):
+        colours = np.arange(top * 4096, (top + 256) * 4096, dtype=np.uint32).reshape(256, 4096)
+        rgb = np.stack([colours >> 16, colours >> 8 & 255, colours & 255], -1).astype(np.uint8)
+        rgba, flat = np.dstack([rgb, np.full(colours.shape, 255, np.uint8)]), np.empty(
+            (256, 4096, 4), np.uint8)
+        flat[:] = (*background, 255)
+        drawn = np.empty_like(rgba)
+        pixelmatch(rgba, flat, output=drawn, options=options)
+        ours = np.empty(colours.shape, bool)
+        compare_module._content(rgb, np.array(background, np.uint8), threshold, ours, scratch)
+        assert np.array_equal(ours, np.all(drawn == (255, 0, 0, 255), axis=-1)), top
+
+
+def test_a_reference_reused_for_renders_of_other_sizes_scores_as_a_fresh_compare() -> None:
+    """The scratch arrays a reference keeps between compares never leak one answer into the
+    next: renders taller, shorter, narrower and wider than the original, in turn."""
+    original = _soft_edged_page(300, 700, seed=3)
+    reference = Reference(original)
+    rng = np.random.default_rng(4)
+    for height, width in ((700, 300), (900, 300), (400, 250), (700, 340), (50, 300), (700, 300)):
+        clone = _soft_edged_page(width, height, seed=int(rng.integers(100)))
+        clone[: height // 3, : min(width, 300)] = original[: height // 3, : min(width, 300)]
+        reused, fresh = compare(reference, clone), compare(original, clone)
+        assert reused.scores() == fresh.scores()
+        assert np.array_equal(reused.diff_mask, fresh.diff_mask)
+        assert np.array_equal(reused.aa_mask, fresh.aa_mask)
+        assert np.array_equal(reused.ssim_small, fresh.ssim_small)
