@@ -15,26 +15,51 @@ the pictures that show where they differ.
 Measured on real 1280x800 screenshots: identical 1.0; one button recoloured 0.985; the whole
 page shifted 12 px 0.74; a different page 0.39-0.46; a blank page 0.30.
 
-Speed (CPU ms on this project's shared 2-core machine, old numpy code vs this one): a hand
-clone of a real 1280x800 screenshot 120 -> 42, the same page against itself 44 -> 5, a
-1280x1275 full page with one changed patch 57 -> 5, a 1280x3812 page shifted 12 px 510 -> 136.
-- Pixel mismatch, anti-aliasing and the content masks run in pybind11-pixelmatch, a C++ port of
-  pixelmatch whose counts equal the reference `pixelmatch` package's (a test checks): 15 ms for
-  a whole 1280x800 pair where our vectorised numpy took ~60 ms and ~40 bytes a pixel of
-  temporaries. (pixelmatch-fast, the Numba port, installs a module named `pixelmatch` over the
-  reference and compiles for seconds at first use.) Its picture, not its count, is read: red is
-  a differing pixel, yellow an anti-aliased one.
+Speed (median ms of compare against a ``Reference``, CPU time, on this project's shared 2-core
+machine at load 2-6, the version before issue 15's vs this one): a hand clone of a real 1280x800
+screenshot (98% of its rows differ) 34 -> 27 (wall, loaded: 33-46 -> 26-35), the same page
+against itself 2.0 -> 1.6, a 1280x1275 full page with one changed patch 6.6 -> 4.7, a 1280x3812
+page shifted 12 px 116 -> 74. Of the clone's 27 ms pixelmatch's diff takes 15.5, SSIM 6, the
+content mask 3.
+- Pixel mismatch and anti-aliasing run in pybind11-pixelmatch, a C++ port of pixelmatch whose
+  counts equal the reference `pixelmatch` package's (a test checks): 15 ms for a whole 1280x800
+  pair where our vectorised numpy took ~60 ms and ~40 bytes a pixel of temporaries.
+  (pixelmatch-fast, the Numba port, installs a module named `pixelmatch` over the reference and
+  compiles for seconds at first use.) Its picture, not its count, is read: red is a differing
+  pixel, yellow an anti-aliased one. The RGBA copies it reads are made a band at a time into
+  kept arrays (0.4 ms a compare), not kept whole in the ``Reference`` (4 bytes a pixel).
+- The content masks (a pixel visibly off the background colour) are pixelmatch's own test
+  done in numpy: its YIQ distance in the float32 operations of its C++ port, in the same order,
+  so the same mask on all 2^24 colours (a test checks three backgrounds, one where float64
+  would differ): 3 ms for a 1280x800 render where a pixelmatch call against a flat picture took
+  5, and making its RGBA copy and the flat picture 5 more.
 - Rows identical in both images cannot differ, so only bands of differing rows (with the two
   rows around them that the anti-aliasing test looks at, which makes the answer the whole
   image's) go to pixelmatch, and SSIM strips with no differing row only need the weights: a good
   clone pays for its differences, not its size.
-- SSIM uses OpenCV's box filter (float64, 0.25 ms where numpy's cumulative sums took 2-6 ms)
-  and its exact integer block sums to average the picture down; opencv-python-headless, never
-  opencv-python, whose Qt plugins clash with PySide6.
-- Everything goes in strips of at most 512 rows: memory beyond the two images and the two
-  result masks (1 byte a pixel each) grows with the width only, whatever the height.
-Scores equal the old code's within 5e-8 (masks and counts exactly) over 113 pairs of the shared
-screenshots (same, shifted, patched, blank, one page against another).
+- SSIM uses OpenCV's box filter (float64, 0.25 ms where numpy's cumulative sums took 2-6 ms),
+  also for the exact integer block sums that average the picture down (2x faster than numpy's
+  strided adds); opencv-python-headless, never opencv-python, whose Qt plugins clash with
+  PySide6.
+- OpenCV runs single-threaded, set once for the whole process at import: its pool (a thread a
+  core) woke for every small call and cost more than it gave (a 0.1 ms cvtColor took 3 ms inside
+  compare; the whole compare 59 -> 46 ms with the pool off). The count is process-wide in
+  OpenCV, so setting it only around compare would race other threads and rebuild the pool each
+  time. The other OpenCV call on the render path, render.py's PNG decode in its worker thread,
+  is single-threaded in libpng either way (10 ms with 1 or 2 threads; its colour swap 0.05 ms).
+- Work arrays are kept in the ``Reference`` from one compare to the next (``_Scratch``): a
+  fresh array of a few MB costs more in page faults than the arithmetic in it (5,300 faults
+  a 1280x800 compare, ~7 ms). They take ~18 MB for a 1280-wide original, growing with the
+  width only; comparisons against one reference take turns.
+- Not threaded: pixelmatch holds the GIL for a whole call, so SSIM in a second thread gets one
+  numpy call in each 5 ms switch interval: measured 27 ms against 26-30 run in turn.
+- Everything goes in strips of at most 256 rows: memory beyond the two images, the two result
+  masks (1 byte a pixel each) and the kept work arrays grows with the width only, whatever the
+  height.
+Masks and counts equal the version before issue 15's exactly and scores within 6e-13 (the
+SSIM map within 6e-8, its float32 rounding) over 129 pairs of the shared screenshots (same,
+shifted, patched, blank, noisy, cropped, one page against another), counting anti-aliasing or
+not; that version's equalled the numpy code's within 5e-8 over 113 pairs.
 """
 
 from __future__ import annotations
@@ -53,11 +78,11 @@ from pybind11_pixelmatch import Options, pixelmatch
 cv2.setNumThreads(1)
 
 MAX_YIQ_DELTA = 35215.0  # the largest possible YIQ distance between two colours
-STRIP_ROWS = 512  # the pixel work goes in strips of this many rows: memory bounded by width
+STRIP_ROWS = 256  # the pixel work goes in strips of this many rows: memory bounded by width
 _AA_REACH = 2  # pixelmatch's anti-aliasing test looks this many pixels away
 _SSIM_WINDOW = 7
 _SSIM_C1, _SSIM_C2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-_SSIM_ROWS = 256  # SSIM goes in strips of this many (averaged-down) rows; same ones are skipped
+_SSIM_ROWS = 128  # SSIM goes in strips of this many (averaged-down) rows; same ones are skipped
 _LUMA = (0.29889531, 0.58662247, 0.11448223)  # pixelmatch's Y of YIQ
 # pixelmatch's Y, I and Q rows and the weights of its distance, in float32 as its C++ port has them
 _YIQ = np.array([_LUMA, (0.59597799, -0.27417610, -0.32180189),
