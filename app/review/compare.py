@@ -432,11 +432,12 @@ class Reference:
             out = np.empty((a.shape[0] // f, a.shape[1] // f))
             return _shrunk_luma(a, f, out, self.scratch)
 
-        if size != self.rgb.shape[:2]:
-            return shrunk(self.rgb[:size[0], :size[1]])
-        if f not in self._luma:
-            self._luma[f] = shrunk(self.rgb)
-        return self._luma[f]
+        with self.lock:
+            if size != self.rgb.shape[:2]:
+                return shrunk(self.rgb[:size[0], :size[1]])
+            if f not in self._luma:
+                self._luma[f] = shrunk(self.rgb)
+            return self._luma[f]
 
 
 def compare(original: Image.Image | np.ndarray | Reference, render: Image.Image | np.ndarray,

@@ -233,3 +233,19 @@ def test_a_reference_reused_for_renders_of_other_sizes_scores_as_a_fresh_compare
         assert np.array_equal(reused.diff_mask, fresh.diff_mask)
         assert np.array_equal(reused.aa_mask, fresh.aa_mask)
         assert np.array_equal(reused.ssim_small, fresh.ssim_small)
+
+
+def test_threads_sharing_a_reference_get_the_answers_of_compares_in_turn() -> None:
+    """Compares against one reference from several threads at once take turns over its work
+    arrays: each gets the answer it gets alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    original = _soft_edged_page(640, 900, seed=5)
+    clones = [_soft_edged_page(640, 900, seed=seed) for seed in range(6, 14)]
+    alone = [compare(original, clone) for clone in clones]
+    reference = Reference(original)
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda clone: compare(reference, clone), clones))
+    for one, other in zip(alone, together, strict=True):
+        assert one.scores() == other.scores()
+        assert np.array_equal(one.diff_mask, other.diff_mask)
