@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import re
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -646,3 +647,12 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 1
 
+
+def entry() -> int:
+    """The ``shotclone`` command: ``main``, then Ctrl+C ignored while the process ends. Once
+    the command has finished and said so, a late key must not cut short the teardown (the
+    model worker's and the browser's shutdown) or turn a finished run's exit status into a
+    death by signal."""
+    code = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return code
