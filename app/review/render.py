@@ -30,6 +30,7 @@ import base64
 import contextlib
 import functools
 import json
+import logging
 import os
 import re
 import signal
@@ -314,6 +315,7 @@ def _start_playwright() -> Any:
 
 
 _driver = _Driver()
+_log = logging.getLogger("shotclone.render")
 
 
 def _browser_pid(browser: Any) -> int | None:
@@ -501,6 +503,8 @@ class Renderer:
                 break
             except Error as e:
                 # The page or the whole browser died under us: replace it once, then give up.
+                _log.warning("the browser failed a render (%s): %s", "giving up" if attempt
+                             else "rendering again", str(e).splitlines()[0])
                 if self._browser is not None and self._browser.is_connected():
                     self._forget_page(vw, vh, device_pixel_ratio, True)
                 else:

@@ -57,8 +57,8 @@ def test_diff_contains_a_hostile_page(tmp_path: Path, ui_png: Path,
                     "<script>alert(1); window.open('https://example.test')</script><p>hi</p>")
     assert main(["diff", str(ui_png), str(page), "--json"]) == 0
     scores = json.loads(capsys.readouterr().out)
-    assert scores["blocked_requests"] >= 1 and scores["dialogs_dismissed"] == 1
-    assert scores["popups_blocked"] == 1
+    assert scores["blocked_requests"] >= 1, scores
+    assert scores["dialogs_dismissed"] == 1 and scores["popups_blocked"] == 1, scores
 
 
 def test_diff_bad_inputs(tmp_path: Path, ui_png: Path,
