@@ -31,6 +31,7 @@ import contextlib
 import functools
 import json
 import logging
+import math
 import os
 import re
 import signal
@@ -260,6 +261,15 @@ def _decode(png: bytes) -> np.ndarray:
     if bgr is None:
         raise RenderFailed("The browser returned a picture that could not be read.")
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def _count(value: Any, default: float = 0) -> float:
+    """A size or count the page answered, or ``default``: the page's scripts run before the
+    call that asks, and one that replaced ``Math.max`` or the pop-up counter can answer a
+    string, an object or a negative number."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return max(0.0, float(value))
+    return default
 
 
 class _Driver(threading.local):
@@ -500,6 +510,10 @@ class Renderer:
                     raise RenderFailed(
                         f"The page is too heavy to render: even without its scripts it took "
                         f"over {self.config.script_budget_s:g} s to lay out and draw.") from e
+                except Error as e:  # e.g. a page that refreshes itself away without a script
+                    self._forget_page(vw, vh, device_pixel_ratio, False)
+                    raise RenderFailed(f"The browser failed to render the page: "
+                                       f"{str(e).splitlines()[0]}") from e
                 break
             except Error as e:
                 # The page or the whole browser died under us: replace it once, then give up.
@@ -515,14 +529,16 @@ class Renderer:
         assert shot is not None and picture is not None
         full = picture.result()  # at most the requested size
         fitted = fit_to(full, width, height, self.config.background)
-        self._watch.blocked.extend(str(u) for u in after.get("hinted") or ())
+        hinted = after.get("hinted")
+        self._watch.blocked.extend(str(u) for u in (hinted if isinstance(hinted, list) else ()))
         blocked = tuple(dict.fromkeys(  # each address once, however often the page tried it
             u for u in self._watch.blocked if not u.startswith(("data:", "blob:"))))
-        popups = self._watch.popups + int(after.get("popups") or 0)
+        popups = self._watch.popups + round(_count(after.get("popups")))
+        error = after.get("error")
         return Rendered(rgb=fitted, browser_png=shot if fitted is full else None,
-                        width=width, height=height,
-                        read=after.get("read"), read_error=after.get("error"),
-                        page_height=round(float(after.get("height") or 0) * device_pixel_ratio),
+                        width=width, height=height, read=after.get("read"),
+                        read_error=None if error is None else str(error),
+                        page_height=round(_count(after.get("height")) * device_pixel_ratio),
                         full_page=full_page, blocked_requests=blocked,
                         dialogs_dismissed=self._watch.dialogs, popups_blocked=popups,
                         scripts_killed=killed, seconds=time.monotonic() - started)
@@ -550,9 +566,10 @@ class Renderer:
             if "exceptionDetails" in answer:  # a read that does not parse, a page that
                 # broke what the call uses: the picture is still taken
                 after = {"error": answer["result"].get("description") or "the read failed"}
-            full = after.get("full") or {}
-            width = min(vw, int(full.get("width") or vw)) if full_page else vw
-            height = min(css_h, int(full.get("height") or css_h)) if full_page else css_h
+            full = after.get("full")
+            full = full if isinstance(full, dict) else {}
+            width = min(vw, int(_count(full.get("width"), vw))) if full_page else vw
+            height = min(css_h, int(_count(full.get("height"), css_h))) if full_page else css_h
             shot = base64.b64decode(devtools.send("Page.captureScreenshot", {
                 "format": "png", "optimizeForSpeed": True,  # lossless, a faster deflate
                 "clip": {"x": 0, "y": 0, "width": max(1, width), "height": max(1, height),

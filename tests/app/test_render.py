@@ -1,6 +1,7 @@
 """Real headless Chromium: sizes, HiDPI, full pages, the sandbox, recovery."""
 
 import asyncio
+import contextlib
 import io
 import threading
 import time
@@ -196,6 +197,35 @@ def test_a_page_that_traps_the_settling_call_is_held_to_the_budget() -> None:
         assert out.scripts_killed and r.launches == 2
         assert px(out.png)[150, 150].tolist() == [0, 255, 0]
         assert r.render(card(), 320, 200).width == 320
+
+
+def test_a_page_that_poisons_what_the_answers_use_still_renders(renderer: Renderer) -> None:
+    """The page's scripts run before the call that asks for its height, size, pop-ups and
+    hints, and can replace what it uses: answers of the wrong kind are taken as unknown, never
+    a Python error, and the page is still drawn and cleared away."""
+    page = ("<body style='margin:0;background:#00ff00'><script>"
+            "Math.max = () => 'tall'; Array.prototype.map = () => 5;"
+            "String = () => ({not: 'a string'}); window.__shotclonePopups = 'lots';"
+            "</script><p>x</p></body>")
+    for width, height in [(320, 200), (1280, 3000)]:  # a screen, and a full page
+        out = renderer.render(page, width, height, read="() => { throw 1 }")
+        assert out.rgb.shape == (height, width, 3) and out.rgb[100, 100].tolist() == [0, 255, 0]
+        assert out.page_height == 0 and out.popups_blocked == 0 and out.blocked_requests == ()
+        assert isinstance(out.read_error, str)
+    assert renderer.render(card(), 320, 200).read is None
+
+
+def test_a_page_that_refreshes_itself_away_fails_as_a_render() -> None:
+    """A meta refresh needs no script: the page may leave for a blank one before or during the
+    picture. The render then comes back drawn or fails with RenderFailed, never another error,
+    and the renderer goes on working."""
+    page = ("<meta http-equiv=refresh content='0;url=about:blank'>"
+            "<body style='background:#00ff00'><p>x</p></body>")
+    with Renderer(RenderConfig(script_budget_s=1.0)) as r:
+        for _ in range(3):
+            with contextlib.suppress(RenderFailed):
+                assert r.render(page, 320, 200).width == 320
+            assert r.render(card(), 320, 200).width == 320
 
 
 def test_picture_settles_like_playwrights_own_screenshot(renderer: Renderer) -> None:
