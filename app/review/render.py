@@ -102,10 +102,11 @@ _WATCH_SCRIPT = """(() => {
 MAX_PAGE_BYTES = 20_000_000
 CAPTURE_MS_PER_MEGAPIXEL = 1000  # the picture's own time, beyond the script budget
 # One DevTools call writes the page into the fresh window (document.open/write/close and the
-# load event, as Playwright's set_content does) and then, before the picture, does what
-# Playwright's screenshot does with animations "disabled" and caret "hide" (finite animations
-# and transitions jump to their end, endless ones are cancelled, text carets are transparent,
-# in the document and its shadow roots), applies a pending autofocus (the browser does it at
+# load event, as Playwright's set_content does; a meta refresh, which would take the page away,
+# is cancelled) and then, before the picture, does what Playwright's screenshot does with
+# animations "disabled" and caret "hide" (finite animations and transitions jump to their end,
+# endless ones are cancelled, text carets are transparent, in the document and its shadow
+# roots), applies a pending autofocus (the browser does it at
 # its next frame, which the picture may or may not follow) and waits for web fonts; then it
 # brings the caller's READ (awaited if it is async), the pop-ups counted, the addresses of what
 # the page asked the browser to fetch or connect to ahead of time (resource hints, speculation
@@ -120,6 +121,8 @@ _SETTLE = """);
   document.close();
   if (document.readyState !== "complete")
     await new Promise((loaded) => addEventListener("load", loaded, {once: true}));
+  // A meta refresh (no script needed) would take the page away once it has loaded: cancelled.
+  if (document.querySelector("meta[http-equiv=refresh i]")) window.stop();
   const roots = [];
   const collect = (root) => {
     roots.push(root);
