@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from dataclasses import dataclass
 from string import Template
 
@@ -89,9 +90,15 @@ def mark_placeholders(html: str) -> tuple[str, int]:
 
 
 def boxes_from(read: object) -> list[Box]:
-    """The stand-ins among what ``READ_BOXES`` returned: visible and big enough."""
+    """The stand-ins among what ``READ_BOXES`` returned: visible and big enough. The read runs
+    after the page's own scripts, which may have replaced ``Array.from`` or the DOM's geometry:
+    an item that is not a box of finite numbers is left out."""
     boxes = []
     for item in read if isinstance(read, list) else []:
+        if not (isinstance(item, dict) and all(
+                isinstance(item.get(k), int | float) and math.isfinite(item[k])
+                for k in ("slot", "x", "y", "w", "h"))):
+            continue
         if item.get("standIn") and item.get("visible") and \
                 item["w"] >= MIN_SIDE and item["h"] >= MIN_SIDE:
             boxes.append(Box(int(item["slot"]), float(item["x"]), float(item["y"]),

@@ -8,6 +8,7 @@ the same grouping: words into lines (same row, small gaps, same colour), lines i
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -179,13 +180,25 @@ def _css_colour(value: str) -> Colour:
 def dom_blocks(raw: str | Sequence[Sequence[Any]], device_pixel_ratio: float = 1.0,
                height: float | None = None) -> list[TextBlock]:
     """Blocks from ``DOM_WORDS_JS``'s words (its JSON, or the list), scaled to physical pixels;
-    words below ``height`` (outside the picture) are left out."""
+    words below ``height`` (outside the picture) are left out. The read runs after the page's
+    own scripts, which may have replaced ``JSON.stringify`` or the DOM's geometry: what is not
+    JSON, or not a row of a word, four finite numbers and a colour, is left out too."""
     if isinstance(raw, str):
-        raw = json.loads(raw)
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = []
     s = device_pixel_ratio
-    words = [TextBlock(str(text), (x * s, y * s, w * s, h * s), _css_colour(str(colour)))
-             for text, x, y, w, h, colour in raw if height is None or y * s < height]
+    words = [TextBlock(str(row[0]), (x * s, y * s, w * s, h * s), _css_colour(str(row[5])))
+             for row in (raw if isinstance(raw, list | tuple) else ()) if _word_row(row)
+             for x, y, w, h in [row[1:5]] if height is None or y * s < height]
     return group_lines(join_words(words))
+
+
+def _word_row(row: object) -> bool:
+    return isinstance(row, list | tuple) and len(row) == 6 and all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+        for v in row[1:5])
 
 
 def text_colour(rgb: np.ndarray, box: Box) -> Colour:

@@ -100,6 +100,18 @@ def test_diff_with_a_reference_page_scores_from_both_doms(
     assert main(["diff", str(shot), str(clone), "--reference", str(tmp_path / "none.html")]) == 2
 
 
+def test_diff_of_a_page_that_poisons_its_dom_read(tmp_path: Path, ui_png: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """The words are read after the page's own scripts: one that replaced JSON.stringify
+    answers something that is not JSON, and is scored as a page without words, not an
+    internal error."""
+    for answer in ["'not json'", """'[1, ["word", "x", 0, 9, 9, "red"], ["w", 0, 0, 9, 9]]'"""]:
+        page = tmp_path / "poisoned.html"
+        page.write_text(f"<p>hello world</p><script>JSON.stringify = () => {answer}</script>")
+        assert main(["diff", str(ui_png), str(page), "--reference", str(page), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["reference"]["text_blocks_matched"] == 0
+
+
 @pytest.mark.parametrize("content, kind", [
     (None, "a PNG image"),
     (b"\x00\x01\x02binary\x00" * 50, "binary data"),

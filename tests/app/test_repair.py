@@ -105,6 +105,17 @@ def test_placeholders_get_crops_of_the_right_place_and_size(renderer: Renderer,
         in result.html
 
 
+def test_a_page_that_poisons_the_dom_reads_is_repaired_without_an_error(
+        renderer: Renderer, shot: Screenshot) -> None:
+    """The DOM reads run after the page's own scripts: a page that replaced ``Array.from``
+    and ``JSON.stringify`` answers boxes and words of the wrong kind, which are left out."""
+    poison = ("<script>Array.from = () => [1, null, {slot: 0, x: 'left', y: 0, w: 99, h: 99, "
+              "standIn: true, visible: true}]; JSON.stringify = () => 'not json';</script>")
+    page = clone_page(boxes=True).replace("</body>", poison + "</body>")
+    result = repair(renderer, shot, page, RepairOptions(text=False, colours=False))
+    assert result.steps == [] or not result.steps[0].changes
+
+
 def test_an_img_without_a_source_is_filled_at_its_rendered_size(renderer: Renderer,
                                                                 shot: Screenshot) -> None:
     page = clone_page().replace('class="photo" src="', 'class="photo" data-was="')
