@@ -553,30 +553,32 @@ class Renderer:
         page 300,000 px tall costs no more than one the screenshot's height) and its decoding;
         then the page leaves for a blank one."""
         page = self._page(vw, vh, dpr, scripts)
-        budget_ms = self.config.script_budget_s * 1000
-        # Drawing and encoding the picture takes time of its own, in proportion to its pixels:
-        # a 49-megapixel screenshot on a busy machine must not count as a page too heavy.
-        capture_ms = budget_ms + CAPTURE_MS_PER_MEGAPIXEL * vw * css_h * dpr * dpr / 1e6
+        budget_s = self.config.script_budget_s
         # Straight DevTools calls have no timeout of their own: the watchdog holds them to the
         # budget, and a page script that never lets go ends the browser, not ShotClone.
         devtools = self._devtools[page]
-        with self._watchdog.hold(capture_ms / 1000):
+        with self._watchdog.hold(budget_s):
             answer = devtools.send("Runtime.evaluate", {
                 "expression": _WRITE + json.dumps(with_policy(html)) + _SETTLE
                 + (read or "() => null") + _ANSWER,
                 "awaitPromise": True, "returnByValue": True})
-            after = answer["result"].get("value") or {}
-            if "exceptionDetails" in answer:  # a read that does not parse, a page that
-                # broke what the call uses: the picture is still taken
-                after = {"error": answer["result"].get("description") or "the read failed"}
-            full = after.get("full")
-            full = full if isinstance(full, dict) else {}
-            width = min(vw, int(_count(full.get("width"), vw))) if full_page else vw
-            height = min(css_h, int(_count(full.get("height"), css_h))) if full_page else css_h
+        after = answer["result"].get("value") or {}
+        if "exceptionDetails" in answer:  # a read that does not parse, a page that broke
+            # what the call uses: the picture is still taken
+            after = {"error": answer["result"].get("description") or "the read failed"}
+        full = after.get("full")
+        full = full if isinstance(full, dict) else {}
+        width = max(1, min(vw, int(_count(full.get("width"), vw))) if full_page else vw)
+        height = max(1, min(css_h, int(_count(full.get("height"), css_h))) if full_page else css_h)
+        # Drawing and encoding the picture takes time of its own, in proportion to its pixels:
+        # a 49-megapixel screenshot on a busy machine must not count as a page too heavy. Only
+        # the picture gets it: a page looping in its scripts is ended after the budget alone,
+        # however large the original.
+        capture_s = budget_s + CAPTURE_MS_PER_MEGAPIXEL / 1000 * width * height * dpr * dpr / 1e6
+        with self._watchdog.hold(capture_s):
             shot = base64.b64decode(devtools.send("Page.captureScreenshot", {
                 "format": "png", "optimizeForSpeed": True,  # lossless, a faster deflate
-                "clip": {"x": 0, "y": 0, "width": max(1, width), "height": max(1, height),
-                         "scale": dpr},
+                "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": dpr},
                 "captureBeyondViewport": full_page})["data"])
             picture = _DECODER.submit(_decode, shot)
             devtools.send("Runtime.evaluate", {"expression": _LEAVE})

@@ -183,6 +183,19 @@ def test_loop_started_while_the_picture_is_taken_is_killed(delay_ms: int) -> Non
         assert after.width == 320 and not after.scripts_killed
 
 
+def test_a_loop_is_held_to_the_budget_however_large_the_original() -> None:
+    """A large original earns its picture time to draw it (about 32 s for 32 megapixels), not
+    the page's scripts: a loop is ended after the budget, and the short page is pictured at
+    its own height."""
+    with Renderer(RenderConfig(script_budget_s=1.0)) as r:
+        started = time.monotonic()
+        out = r.render("<body style='margin:0;background:#00ff00'><p>x</p>"
+                       "<script>while (true) {}</script></body>", 1000, 32_000)
+        assert time.monotonic() - started < 25
+        assert out.full_page and out.scripts_killed and out.rgb.shape == (32_000, 1000, 3)
+        assert out.rgb[100, 100].tolist() == [0, 255, 0]
+
+
 def test_a_page_that_traps_the_settling_call_is_held_to_the_budget() -> None:
     """The page replaces what the settling call uses with an endless loop: the DevTools call,
     which has no timeout of its own, would wait forever; the watchdog ends the browser, the
