@@ -529,6 +529,7 @@ class Renderer:
                 if attempt:
                     raise RenderFailed(f"The browser failed to render the page: "
                                        f"{str(e).splitlines()[0]}") from e
+                self._watch = _Watch()  # the page runs again: its dialogs are counted again
         assert shot is not None and picture is not None
         full = picture.result()  # at most the requested size
         fitted = fit_to(full, width, height, self.config.background)

@@ -278,6 +278,30 @@ def test_a_crashed_page_or_browser_is_replaced() -> None:
         assert r.launches == 2
 
 
+def test_a_render_tried_again_counts_the_page_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The browser now and then refuses a picture ("Unable to capture screenshot") after the
+    page has run; the render is tried again on a new page, which runs the page again: its
+    dialogs, pop-ups and blocked requests are those of one run, not two."""
+    from playwright.sync_api import Error
+
+    with Renderer() as r:
+        capture, calls = r._capture, []
+
+        def refused_once(*args: object, **kwargs: object) -> object:
+            result = capture(*args, **kwargs)  # type: ignore[arg-type]
+            calls.append(1)
+            if len(calls) == 1:
+                raise Error("Protocol error (Page.captureScreenshot): Unable to capture")
+            return result
+
+        monkeypatch.setattr(r, "_capture", refused_once)
+        out = r.render("<img src='https://cdn.example.test/a.png'><script>alert(1); "
+                       "window.open('https://example.test/ad')</script><p>page</p>", 320, 200)
+        assert len(calls) == 2
+        assert (out.dialogs_dismissed, out.popups_blocked) == (1, 1)
+        assert out.blocked_requests == ("https://cdn.example.test/a.png",)
+
+
 def test_renderers_started_on_several_threads_at_once() -> None:
     """Each thread starts its own Playwright driver through a patched process spawner: the
     starts take turns, none patches over another's patch, and the spawner is given back."""
