@@ -266,6 +266,10 @@ def _decode(png: bytes) -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
+def _browser_failed(error: Exception) -> RenderFailed:
+    return RenderFailed(f"The browser failed to render the page: {str(error).splitlines()[0]}")
+
+
 def _count(value: Any, default: float = 0) -> float:
     """A size or count the page answered, or ``default``: the page's scripts run before the
     call that asks, and one that replaced ``Math.max`` or the pop-up counter can answer a
@@ -356,16 +360,17 @@ class _Watchdog:
         timer = threading.Timer(seconds, self._end, (fired,))
         timer.daemon = True
         timer.start()
+        late = f"The page held the browser past {seconds:g} s."
         try:
             yield
         except Exception as e:
             if fired.is_set():
-                raise TimeoutError(f"The page held the browser past {seconds:g} s.") from e
+                raise TimeoutError(late) from e
             raise
         finally:
             timer.cancel()
         if fired.is_set():  # the call came back just as the browser was ended
-            raise TimeoutError(f"The page held the browser past {seconds:g} s.")
+            raise TimeoutError(late)
 
     def _end(self, fired: threading.Event) -> None:
         fired.set()
@@ -515,8 +520,7 @@ class Renderer:
                         f"over {self.config.script_budget_s:g} s to lay out and draw.") from e
                 except Error as e:  # e.g. a page that refreshes itself away without a script
                     self._forget_page(vw, vh, device_pixel_ratio, False)
-                    raise RenderFailed(f"The browser failed to render the page: "
-                                       f"{str(e).splitlines()[0]}") from e
+                    raise _browser_failed(e) from e
                 break
             except Error as e:
                 # The page or the whole browser died under us: replace it once, then give up.
@@ -527,8 +531,7 @@ class Renderer:
                 else:
                     self._drop_browser()
                 if attempt:
-                    raise RenderFailed(f"The browser failed to render the page: "
-                                       f"{str(e).splitlines()[0]}") from e
+                    raise _browser_failed(e) from e
                 self._watch = _Watch()  # the page runs again: its dialogs are counted again
         assert shot is not None and picture is not None
         full = picture.result()  # at most the requested size
